@@ -1,0 +1,295 @@
+/**
+ * The byte-level backend interface every storage implements, and the composite operations written
+ * once over its primitives. Backends know nothing of formats or caching.
+ */
+import { KeyNotFoundError, throwIfAborted } from "./errors.js";
+
+/** What a backend can do, so callers (and errors) can tell before trying. */
+export interface Capabilities {
+  /** `read` honours `range` without fetching the whole object. */
+  rangeRead: boolean;
+  /** `presign` produces URLs usable without credentials. */
+  presign: boolean;
+  /** Large writes go up in parts. */
+  multipart: boolean;
+  /** `write`, `delete` and `copy` are allowed. */
+  writable: boolean;
+  /** `write` honours `mode: "create"` atomically (fails when the key exists). */
+  conditionalWrite: boolean;
+}
+
+/** Metadata of one stored object. */
+export interface ObjectMeta {
+  /** The key relative to the backend's root, with its extension. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** Last modification time. */
+  modifiedTime: Date;
+  /** An opaque version tag that changes whenever the content does. */
+  etag?: string;
+  /** The MIME type, where the backend knows it. */
+  contentType?: string;
+}
+
+/**
+ * An object as a listing names it. `size` and `modifiedTime` are present when the listing was asked
+ * for `metadata` (object stores always have them; a disk pays one `stat` per file for them).
+ */
+export interface ListedObject {
+  key: string;
+  size?: number;
+  modifiedTime?: Date;
+  etag?: string;
+  contentType?: string;
+}
+
+/** A "folder" in a delimited listing: every key under `prefix` (which ends in `/`). */
+export interface CommonPrefix {
+  prefix: string;
+}
+
+/** A byte range: `offset` (and `length`, default to the end), or the last `suffix` bytes. */
+export type ByteRange = { offset: number; length?: number } | { suffix: number };
+
+/** Progress of a transfer. `total` is undefined while unknown. */
+export interface Progress {
+  loaded: number;
+  total?: number;
+}
+
+/** Options every backend call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ReadOptions extends CallOptions {
+  /** Read only these bytes. Backends without `rangeRead` read everything and slice. */
+  range?: ByteRange;
+  /** Return `notModified: true` (and no body) when the object's ETag still equals this one. */
+  ifNoneMatch?: string;
+  /** Fail unless the object's ETag equals this one (pins resumed and ranged reads to one version). */
+  ifMatch?: string;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface WriteOptions extends CallOptions {
+  /** `overwrite` (default) replaces; `create` fails when the key exists (where supported). */
+  mode?: "overwrite" | "create";
+  contentType?: string;
+  /** The body's size when it is a stream and the caller knows it (progress totals, multipart plans). */
+  size?: number;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface ListOptions extends CallOptions {
+  /** With `delimiter: true`, keys below the next `/` are folded into {@link CommonPrefix} entries. */
+  delimiter?: boolean;
+  /** Fill `size` and `modifiedTime` of every entry, even where that costs a call per file. @default false */
+  metadata?: boolean;
+}
+
+/** The answer of {@link Backend.read}: metadata, and the body to take once as bytes or as a stream. */
+export interface ReadResult {
+  /** Metadata of the whole object (its full size, not the range's). */
+  meta: ObjectMeta;
+  /** True when `ifNoneMatch` matched: there is no body. */
+  notModified: boolean;
+  /** The range actually returned, as `[start, end)` offsets, when one was asked for. */
+  range?: { start: number; end: number };
+  /** The body as bytes. Call once, and not together with `stream()`. */
+  bytes(): Promise<Uint8Array>;
+  /** The body as a stream. Call once, and not together with `bytes()`. */
+  stream(): ReadableStream<Uint8Array>;
+}
+
+/**
+ * A storage: byte-level primitives over keys relative to its root.
+ *
+ * Contract, checked by the conformance suite (`test/conformance/backend.ts`):
+ * - a missing key throws {@link KeyNotFoundError} from `read`, `head`, `delete` and `copy`;
+ * - `list(prefix)` yields every object whose key starts with `prefix` (a string prefix, not only a
+ *   folder), in lexicographic order; with `delimiter` it folds deeper keys into {@link CommonPrefix};
+ * - a "folder" exists exactly while some object lies under it;
+ * - keys are validated by the caller (see `keys.ts`) and again by backends that touch a file system.
+ */
+export interface Backend {
+  /** The URI scheme this backend serves, e.g. `file`, `memory`, `s3`. */
+  readonly scheme: string;
+  /** The root as a URI, e.g. `s3://bucket/prefix/`, `file:///srv/data/`. */
+  readonly root: string;
+  readonly capabilities: Capabilities;
+  read(key: string, options?: ReadOptions): Promise<ReadResult>;
+  write(
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    options?: WriteOptions,
+  ): Promise<ObjectMeta>;
+  head(key: string, options?: CallOptions): Promise<ObjectMeta>;
+  list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject | CommonPrefix>;
+  delete(key: string, options?: CallOptions): Promise<void>;
+  copy(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
+  /** Moves an object in one step where the storage can (a file rename); else the store copies and deletes. */
+  rename?(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
+  /** A URL that grants access without credentials (backends with `capabilities.presign`). */
+  presign?(key: string, options: { expiresIn: number; method: "GET" | "PUT" }): Promise<string>;
+  /** The full URI of a key, for messages and metadata. */
+  uri(key: string): string;
+  /** Release clients, sockets and temporary files. */
+  close?(): Promise<void>;
+}
+
+/** Narrowing for listing entries. */
+export function isCommonPrefix(entry: ListedObject | CommonPrefix): entry is CommonPrefix {
+  return "prefix" in entry;
+}
+
+/** Reads a whole object as bytes. */
+export async function readBytes(backend: Backend, key: string, options?: ReadOptions): Promise<Uint8Array> {
+  const result = await backend.read(key, options);
+  return result.bytes();
+}
+
+/** True when the key exists (a `head` that does not throw {@link KeyNotFoundError}). */
+export async function exists(backend: Backend, key: string, options?: CallOptions): Promise<boolean> {
+  try {
+    await backend.head(key, options);
+    return true;
+  } catch (err) {
+    if (err instanceof KeyNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Every object under a prefix (recursively); with `metadata`, each with its size and time. */
+export async function* listObjects(
+  backend: Backend,
+  prefix: string,
+  options?: CallOptions & { metadata?: boolean },
+): AsyncIterable<ListedObject> {
+  for await (const entry of backend.list(prefix, { ...options, delimiter: false })) {
+    if (!isCommonPrefix(entry)) yield entry;
+  }
+}
+
+/** True when any object lies under `key/` (a folder on disk, a prefix on object stores). */
+export async function isDirectory(backend: Backend, key: string, options?: CallOptions): Promise<boolean> {
+  const prefix = key === "" || key.endsWith("/") ? key : `${key}/`;
+  for await (const _ of backend.list(prefix, { ...options, delimiter: true })) return true;
+  return false;
+}
+
+/** Removes every object under a prefix; returns how many. Used for recursive deletes. */
+export async function deletePrefix(backend: Backend, prefix: string, options?: CallOptions): Promise<number> {
+  const keys: string[] = [];
+  for await (const meta of listObjects(backend, prefix, options)) keys.push(meta.key);
+  let removed = 0;
+  for (const key of keys) {
+    throwIfAborted(options?.signal);
+    try {
+      await backend.delete(key, options);
+      removed++;
+    } catch (err) {
+      // Another writer may have removed it meanwhile: the goal (nothing left) is reached.
+      if (!(err instanceof KeyNotFoundError)) throw err;
+    }
+  }
+  return removed;
+}
+
+/** Copies a key between two backends by streaming its body: memory stays flat. */
+export async function copyAcross(
+  from: Backend,
+  fromKey: string,
+  to: Backend,
+  toKey: string,
+  options?: CallOptions & { onProgress?: (progress: Progress) => void },
+): Promise<ObjectMeta> {
+  const source = await from.read(fromKey, { signal: options?.signal });
+  const writeOptions: WriteOptions = { size: source.meta.size };
+  if (options?.signal) writeOptions.signal = options.signal;
+  if (source.meta.contentType) writeOptions.contentType = source.meta.contentType;
+  if (options?.onProgress) writeOptions.onProgress = options.onProgress;
+  return to.write(toKey, source.stream(), writeOptions);
+}
+
+/** Resolves a {@link ByteRange} against an object's size into `[start, end)` offsets. */
+export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
+  if ("suffix" in range) {
+    return { start: Math.max(0, size - range.suffix), end: size };
+  }
+  const start = Math.min(Math.max(0, range.offset), size);
+  const end = range.length === undefined ? size : Math.min(size, start + Math.max(0, range.length));
+  return { start, end };
+}
+
+/** A {@link ReadResult} over bytes already in memory. */
+export function bytesResult(
+  meta: ObjectMeta,
+  data: Uint8Array,
+  range?: { start: number; end: number },
+): ReadResult {
+  let taken = false;
+  const take = (): Uint8Array => {
+    if (taken) throw new TypeError(`the body of ${meta.key} was already read`);
+    taken = true;
+    return data;
+  };
+  const result: ReadResult = {
+    meta,
+    notModified: false,
+    bytes: async () => take(),
+    stream: () => {
+      const body = take();
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (body.length > 0) controller.enqueue(body);
+          controller.close();
+        },
+      });
+    },
+  };
+  if (range) result.range = range;
+  return result;
+}
+
+/** The {@link ReadResult} of a conditional read whose ETag still matched. */
+export function notModifiedResult(meta: ObjectMeta): ReadResult {
+  const none = (): never => {
+    throw new TypeError(`${meta.key} was not modified: there is no body`);
+  };
+  return { meta, notModified: true, bytes: none, stream: none };
+}
+
+/** Collects a stream into one Uint8Array, reporting progress and honouring the signal. */
+export async function collectStream(
+  stream: ReadableStream<Uint8Array>,
+  options: { signal?: AbortSignal; total?: number; onProgress?: (progress: Progress) => void } = {},
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  try {
+    for (;;) {
+      throwIfAborted(options.signal);
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      options.onProgress?.({ loaded, total: options.total });
+    }
+  } catch (err) {
+    await reader.cancel(err).catch(() => undefined);
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

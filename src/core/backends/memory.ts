@@ -1,0 +1,172 @@
+/**
+ * An in-memory backend. `memory://name` roots with the same name share their objects within one
+ * JavaScript realm, so two stores (or a store and an AutoPath) see each other's writes; an unnamed
+ * backend is private. {@link MemoryBackend.drop} forgets a named space.
+ */
+import {
+  type Backend,
+  bytesResult,
+  type CallOptions,
+  type Capabilities,
+  type CommonPrefix,
+  collectStream,
+  type ListedObject,
+  type ListOptions,
+  notModifiedResult,
+  type ObjectMeta,
+  type ReadOptions,
+  type ReadResult,
+  resolveRange,
+  type WriteOptions,
+} from "../backend.js";
+import { AutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
+import { validateKey, validatePrefix } from "../keys.js";
+import { contentTypeFor } from "../mime.js";
+
+interface Entry {
+  data: Uint8Array;
+  meta: ObjectMeta;
+}
+
+const namedSpaces = new Map<string, Map<string, Entry>>();
+let generation = 0;
+
+/** A backend that keeps objects in a `Map`; see the module comment for naming. */
+export class MemoryBackend implements Backend {
+  readonly scheme = "memory";
+  readonly root: string;
+  readonly capabilities: Capabilities = {
+    rangeRead: true,
+    presign: false,
+    multipart: false,
+    writable: true,
+    conditionalWrite: true,
+  };
+  readonly #objects: Map<string, Entry>;
+
+  /** @param name a shared space's name (`memory://name`); omit for a private space. */
+  constructor(name?: string) {
+    if (name === undefined) {
+      this.#objects = new Map();
+      this.root = "memory://";
+    } else {
+      let space = namedSpaces.get(name);
+      if (!space) {
+        space = new Map();
+        namedSpaces.set(name, space);
+      }
+      this.#objects = space;
+      this.root = `memory://${name}/`;
+    }
+  }
+
+  /** Forgets a named space and everything in it. */
+  static drop(name: string): void {
+    namedSpaces.delete(name);
+  }
+
+  uri(key: string): string {
+    return this.root + key;
+  }
+
+  #get(key: string): Entry {
+    validateKey(key);
+    const entry = this.#objects.get(key);
+    if (!entry) throw new KeyNotFoundError(`not found: ${this.uri(key)}`, this.#context(key));
+    return entry;
+  }
+
+  #context(key: string) {
+    return { key, uri: this.uri(key), backend: this.scheme };
+  }
+
+  async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
+    throwIfAborted(options.signal);
+    const entry = this.#get(key);
+    const meta = { ...entry.meta };
+    if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
+      throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
+        ...this.#context(key),
+        status: 412,
+      });
+    }
+    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === meta.etag)
+      return notModifiedResult(meta);
+    // Copies, so that a caller mutating what it read cannot change the stored object.
+    if (options.range) {
+      const range = resolveRange(options.range, entry.data.length);
+      return bytesResult(meta, entry.data.slice(range.start, range.end), range);
+    }
+    return bytesResult(meta, entry.data.slice());
+  }
+
+  async write(
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    options: WriteOptions = {},
+  ): Promise<ObjectMeta> {
+    validateKey(key);
+    throwIfAborted(options.signal);
+    const data =
+      body instanceof Uint8Array
+        ? body.slice()
+        : await collectStream(body, {
+            signal: options.signal,
+            total: options.size,
+            onProgress: options.onProgress,
+          });
+    throwIfAborted(options.signal);
+    if (options.mode === "create" && this.#objects.has(key)) {
+      throw new AutoStoreError(`already exists: ${this.uri(key)}`, { ...this.#context(key), status: 412 });
+    }
+    const meta: ObjectMeta = {
+      key,
+      size: data.length,
+      modifiedTime: new Date(),
+      etag: `"m${(++generation).toString(16)}-${data.length.toString(16)}"`,
+      contentType: options.contentType ?? contentTypeFor(key),
+    };
+    this.#objects.set(key, { data, meta });
+    if (body instanceof Uint8Array) options.onProgress?.({ loaded: data.length, total: data.length });
+    return { ...meta };
+  }
+
+  async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    throwIfAborted(options.signal);
+    return { ...this.#get(key).meta };
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
+    validatePrefix(prefix);
+    const keys = [...this.#objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+    let lastPrefix: string | undefined;
+    for (const key of keys) {
+      throwIfAborted(options.signal);
+      if (options.delimiter) {
+        const slash = key.indexOf("/", prefix.length);
+        if (slash !== -1) {
+          const folder = key.slice(0, slash + 1);
+          if (folder !== lastPrefix) {
+            lastPrefix = folder;
+            yield { prefix: folder };
+          }
+          continue;
+        }
+      }
+      const entry = this.#objects.get(key);
+      if (entry) yield { ...entry.meta };
+    }
+  }
+
+  async delete(key: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    this.#get(key);
+    this.#objects.delete(key);
+  }
+
+  async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    const source = this.#get(from);
+    validateKey(to);
+    return this.write(to, source.data, { ...options, contentType: source.meta.contentType });
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The error hierarchy. Every error autostore-js throws extends {@link AutoStoreError} and carries a
+ * stable `code`; use {@link isAutoStoreError} rather than `instanceof` when two copies of the library
+ * may share one bundle.
+ */
+
+/** Stable machine-readable codes, one per error class. */
+export type AutoStoreErrorCode =
+  | "AUTOSTORE_ERROR"
+  | "KEY_NOT_FOUND"
+  | "AMBIGUOUS_KEY"
+  | "INVALID_KEY"
+  | "UNSUPPORTED_FORMAT"
+  | "DECODE_ERROR"
+  | "CONFIG_ERROR"
+  | "PERMISSION_DENIED"
+  | "READ_ONLY"
+  | "UNSUPPORTED_OPERATION"
+  | "SCHEMA_VALIDATION"
+  | "BACKEND_ERROR";
+
+/** Context that errors carry: where and with what the failure happened. */
+export interface ErrorContext {
+  /** The key as the caller named it. */
+  key?: string;
+  /** The full location, e.g. `s3://bucket/data/x.json` or `file:///srv/data/x.json`. */
+  uri?: string;
+  /** The backend's scheme, e.g. `s3`, `file`, `memory`. */
+  backend?: string;
+  /** HTTP status, where a service answered. */
+  status?: number;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+// A brand shared across copies of the library (Symbol.for is realm- and bundle-global).
+const BRAND = Symbol.for("autostore-js.error");
+
+/** The base of every error autostore-js throws. */
+export class AutoStoreError extends Error {
+  /** A stable code naming the kind of failure. */
+  readonly code: AutoStoreErrorCode;
+  readonly key?: string;
+  readonly uri?: string;
+  readonly backend?: string;
+  readonly status?: number;
+
+  constructor(message: string, context: ErrorContext = {}, code: AutoStoreErrorCode = "AUTOSTORE_ERROR") {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (context.key !== undefined) this.key = context.key;
+    if (context.uri !== undefined) this.uri = context.uri;
+    if (context.backend !== undefined) this.backend = context.backend;
+    if (context.status !== undefined) this.status = context.status;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** The key (or every representation of a bare key) does not exist. */
+export class KeyNotFoundError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "KEY_NOT_FOUND");
+  }
+}
+
+/** A bare key matches several files (e.g. `config.json` and `config.yaml`). */
+export class AmbiguousKeyError extends AutoStoreError {
+  /** Every file the bare key matches, with extensions. */
+  readonly candidates: readonly string[];
+  constructor(message: string, candidates: readonly string[], context: ErrorContext = {}) {
+    super(message, context, "AMBIGUOUS_KEY");
+    this.candidates = candidates;
+  }
+}
+
+/** The key breaks the key rules (empty, `..`, absolute, control characters, backslash, too long). */
+export class InvalidKeyError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "INVALID_KEY");
+  }
+}
+
+/** No handler reads or writes this format, or the format is refused on purpose (pickle). */
+export class UnsupportedFormatError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "UNSUPPORTED_FORMAT");
+  }
+}
+
+/** A file could not be decoded (or a value encoded) in its format; the store stays usable. */
+export class DecodeError extends AutoStoreError {
+  /** The format that failed, e.g. `json`. */
+  readonly format?: string;
+  constructor(message: string, context: ErrorContext & { format?: string } = {}) {
+    super(message, context, "DECODE_ERROR");
+    if (context.format !== undefined) this.format = context.format;
+  }
+}
+
+/** An option has a wrong type, a value out of range, or an unknown name. */
+export class ConfigError extends AutoStoreError {
+  /** The option at fault. */
+  readonly field?: string;
+  constructor(message: string, context: ErrorContext & { field?: string } = {}) {
+    super(message, context, "CONFIG_ERROR");
+    if (context.field !== undefined) this.field = context.field;
+  }
+}
+
+/** The backend refused access (HTTP 403, EACCES, unknown credentials). */
+export class PermissionDeniedError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "PERMISSION_DENIED");
+  }
+}
+
+/** A write to a backend that only reads (HTTP). */
+export class ReadOnlyError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "READ_ONLY");
+  }
+}
+
+/** The backend cannot do this at all (e.g. presign on local disk). */
+export class UnsupportedOperationError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "UNSUPPORTED_OPERATION");
+  }
+}
+
+/** One problem a Standard Schema reported. */
+export interface SchemaIssue {
+  message: string;
+  path?: readonly (PropertyKey | { key: PropertyKey })[];
+}
+
+/** A value failed its Standard Schema (after decoding on `get`, before writing on `set`). */
+export class SchemaValidationError extends AutoStoreError {
+  readonly issues: readonly SchemaIssue[];
+  constructor(message: string, issues: readonly SchemaIssue[], context: ErrorContext = {}) {
+    super(message, context, "SCHEMA_VALIDATION");
+    this.issues = issues;
+  }
+}
+
+/** Any other failure of a backend; carries the backend's own code and the HTTP status. */
+export class BackendError extends AutoStoreError {
+  /** The service's own error code, e.g. `SlowDown`, `EIO`. */
+  readonly backendCode?: string;
+  constructor(message: string, context: ErrorContext & { backendCode?: string } = {}) {
+    super(message, context, "BACKEND_ERROR");
+    if (context.backendCode !== undefined) this.backendCode = context.backendCode;
+  }
+}
+
+/** Maps each code to its class, for precise narrowing in {@link isAutoStoreError}. */
+export interface AutoStoreErrorByCode {
+  AUTOSTORE_ERROR: AutoStoreError;
+  KEY_NOT_FOUND: KeyNotFoundError;
+  AMBIGUOUS_KEY: AmbiguousKeyError;
+  INVALID_KEY: InvalidKeyError;
+  UNSUPPORTED_FORMAT: UnsupportedFormatError;
+  DECODE_ERROR: DecodeError;
+  CONFIG_ERROR: ConfigError;
+  PERMISSION_DENIED: PermissionDeniedError;
+  READ_ONLY: ReadOnlyError;
+  UNSUPPORTED_OPERATION: UnsupportedOperationError;
+  SCHEMA_VALIDATION: SchemaValidationError;
+  BACKEND_ERROR: BackendError;
+}
+
+/**
+ * True when `err` is an autostore-js error (of the given code, if any), across realms and copies of
+ * the library.
+ *
+ * @example
+ * if (isAutoStoreError(err, "KEY_NOT_FOUND")) console.log("missing:", err.key);
+ */
+export function isAutoStoreError(err: unknown): err is AutoStoreError;
+export function isAutoStoreError<C extends AutoStoreErrorCode>(
+  err: unknown,
+  code: C,
+): err is AutoStoreErrorByCode[C];
+export function isAutoStoreError(err: unknown, code?: AutoStoreErrorCode): boolean {
+  if (typeof err !== "object" || err === null || !(BRAND in err)) return false;
+  return code === undefined || (err as unknown as AutoStoreError).code === code;
+}
+
+/** The reason an aborted signal carries, as an Error (an `AbortError` DOMException by default). */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+/** Throws the signal's reason when it is aborted: call between the steps of an operation. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+/** A short description of an unknown thrown value, for messages. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}

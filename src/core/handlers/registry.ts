@@ -1,0 +1,113 @@
+/**
+ * The handler registry: which handler reads an extension, which one writes a value, and how a file
+ * name splits into a key and a known extension (longest compound extension first).
+ */
+import { UnsupportedFormatError } from "../errors.js";
+import type { DataHandler } from "./handler.js";
+
+/** A file name split into its bare key and its registered extension. */
+export interface SplitKey {
+  /** The key without its extension: `a/model.sparse.npz` → `a/model`. */
+  bare: string;
+  /** The registered extension, lower-case: `.sparse.npz`. */
+  ext: string;
+}
+
+export class HandlerRegistry {
+  // Insertion order breaks priority ties: among equals, the handler registered last wins, so a
+  // user's handler overrides a built-in one of the same priority.
+  readonly #handlers: DataHandler[] = [];
+  #extensions: string[] = [];
+
+  constructor(handlers: Iterable<DataHandler> = []) {
+    for (const handler of handlers) this.register(handler);
+  }
+
+  /** Adds a handler; it takes precedence over earlier ones of equal priority. */
+  register(handler: DataHandler): void {
+    for (const ext of handler.extensions) {
+      if (!/^(\.[a-z0-9_+-]+)+$/.test(ext)) {
+        throw new TypeError(`handler extension ${JSON.stringify(ext)} must be lower-case and start with '.'`);
+      }
+    }
+    this.#handlers.push(handler);
+    const all = new Set(this.#handlers.flatMap((h) => h.extensions));
+    this.#extensions = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  /** A copy, so that one store's registrations do not leak into another's. */
+  clone(): HandlerRegistry {
+    return new HandlerRegistry(this.#handlers);
+  }
+
+  /** Every registered extension, longest first. */
+  get extensions(): readonly string[] {
+    return this.#extensions;
+  }
+
+  /** Splits a key into bare key and registered extension, or undefined when none matches. */
+  splitKey(key: string): SplitKey | undefined {
+    const lower = key.toLowerCase();
+    const nameStart = key.lastIndexOf("/") + 1;
+    for (const ext of this.#extensions) {
+      // The extension must leave a non-empty name: `.json` alone is a dotfile, not a JSON file.
+      if (lower.endsWith(ext) && key.length - ext.length > nameStart) {
+        return { bare: key.slice(0, key.length - ext.length), ext };
+      }
+    }
+    return undefined;
+  }
+
+  /** The extension named by a `format` option: `"parquet"`, `".parquet"` or `"sparse.npz"`. */
+  normalizeFormat(format: string): string {
+    const ext = `.${format.replace(/^\./, "").toLowerCase()}`;
+    if (!this.#extensions.includes(ext)) {
+      throw new UnsupportedFormatError(
+        `unknown format ${JSON.stringify(format)}; known: ${[...this.#extensions].sort().join(", ")}`,
+      );
+    }
+    return ext;
+  }
+
+  /** The handler that reads files with this extension. */
+  forReading(ext: string): DataHandler {
+    const handler = this.#best(this.#handlers.filter((h) => h.extensions.includes(ext)));
+    if (!handler) throw new UnsupportedFormatError(`no handler reads '${ext}' files`);
+    return handler;
+  }
+
+  /**
+   * The handler that writes `value` to a file with extension `ext`: among the extension's handlers,
+   * the best one that accepts the value, else the extension's best handler (whose `encode` says why
+   * it cannot).
+   */
+  forWritingExtension(ext: string, value: unknown): DataHandler {
+    const owners = this.#handlers.filter((h) => h.extensions.includes(ext));
+    const handler = this.#best(owners.filter((h) => h.canHandleData(value))) ?? this.#best(owners);
+    if (!handler) throw new UnsupportedFormatError(`no handler writes '${ext}' files`);
+    return handler;
+  }
+
+  /** The handler that writes `value` under a bare key, with the extension it appends. */
+  forWritingValue(value: unknown): { handler: DataHandler; ext: string } {
+    const handler = this.#best(this.#handlers.filter((h) => h.canHandleData(value)));
+    const ext = handler?.extensions[0];
+    if (!handler || ext === undefined) {
+      throw new UnsupportedFormatError(`no handler can write a value of type ${describeType(value)}`);
+    }
+    return { handler, ext };
+  }
+
+  #best(candidates: DataHandler[]): DataHandler | undefined {
+    let best: DataHandler | undefined;
+    for (const handler of candidates) if (!best || handler.priority >= best.priority) best = handler;
+    return best;
+  }
+}
+
+/** A readable type name for messages: `Map`, `Float32Array`, `null`, `number`. */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  return (value as object).constructor?.name ?? "object";
+}

@@ -1,0 +1,64 @@
+/**
+ * autostore-js/core: the runtime-agnostic core, for extension authors and for builds that bring
+ * their own backends. Importing it registers only the `memory` scheme.
+ */
+export type {
+  Backend,
+  ByteRange,
+  CallOptions,
+  Capabilities,
+  CommonPrefix,
+  ListedObject,
+  ListOptions,
+  ObjectMeta,
+  Progress,
+  ReadOptions,
+  ReadResult,
+  WriteOptions,
+} from "./backend.js";
+export {
+  bytesResult,
+  collectStream,
+  copyAcross,
+  deletePrefix,
+  exists,
+  isCommonPrefix,
+  isDirectory,
+  listObjects,
+  notModifiedResult,
+  readBytes,
+  resolveRange,
+} from "./backend.js";
+export { MemoryBackend } from "./backends/memory.js";
+export {
+  AmbiguousKeyError,
+  AutoStoreError,
+  type AutoStoreErrorCode,
+  BackendError,
+  ConfigError,
+  DecodeError,
+  type ErrorContext,
+  InvalidKeyError,
+  isAutoStoreError,
+  KeyNotFoundError,
+  PermissionDeniedError,
+  ReadOnlyError,
+  type SchemaIssue,
+  SchemaValidationError,
+  UnsupportedFormatError,
+  UnsupportedOperationError,
+} from "./errors.js";
+export { DataHandler, type HandlerContext } from "./handlers/handler.js";
+export { HandlerRegistry } from "./handlers/registry.js";
+export { MAX_KEY_BYTES, parseUri, validateKey } from "./keys.js";
+export { type FieldSpec, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
+export type { StandardSchemaV1 } from "./schema.js";
+export type { BackendFactory, BuiltinKind, OpenContext } from "./schemes.js";
+export {
+  AutoStore,
+  type AutoStoreInit,
+  type FileMetadata,
+  type GetOptions,
+  type PrimaryBackend,
+  type SetOptions,
+} from "./store.js";

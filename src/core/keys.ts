@@ -1,0 +1,89 @@
+/**
+ * Key rules. A key is a `/`-separated path relative to a store's root. Keys are checked before any
+ * I/O so that nothing is ever read or written outside the root.
+ */
+import { InvalidKeyError } from "./errors.js";
+
+/** The longest key accepted, in UTF-8 bytes (S3's own limit). */
+export const MAX_KEY_BYTES = 1024;
+
+const URI_PATTERN = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
+// C0 controls, DEL and C1 controls: never meaningful in a file name, and dangerous in logs/terminals.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const encoder = new TextEncoder();
+
+/** A URI split into its scheme and what follows `scheme://`. */
+export interface ParsedUri {
+  /** Lower-cased scheme, e.g. `s3`, `memory`, `file`. */
+  scheme: string;
+  /** Everything after `scheme://`, e.g. `bucket/prefix/key.json`. */
+  rest: string;
+}
+
+/** Splits `scheme://rest`; returns undefined for plain paths and keys (`./data`, `a/b.json`). */
+export function parseUri(value: string): ParsedUri | undefined {
+  const match = URI_PATTERN.exec(value);
+  if (!match) return undefined;
+  return { scheme: (match[1] as string).toLowerCase(), rest: match[2] as string };
+}
+
+/**
+ * Validates a relative key and returns it unchanged.
+ *
+ * Refused: empty keys, `.`/`..` and empty segments, absolute paths (`/x`, `C:/x`), backslashes, NUL and
+ * control characters, and keys over {@link MAX_KEY_BYTES} bytes.
+ *
+ * @param options.allowTrailingSlash accept `dir/` (a folder or dataset key); default false.
+ * @param options.allowEmpty accept `""` (the root itself, for listings); default false.
+ */
+export function validateKey(
+  key: string,
+  options: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {},
+): string {
+  const refuse = (why: string): never => {
+    throw new InvalidKeyError(`invalid key ${JSON.stringify(key)}: ${why}`, { key });
+  };
+  if (typeof key !== "string") refuse("a key must be a string");
+  if (key === "") {
+    if (options.allowEmpty) return key;
+    refuse("the key is empty");
+  }
+  if (CONTROL_CHARS.test(key)) refuse("it contains NUL or a control character");
+  if (key.includes("\\")) refuse("it contains a backslash; use '/' between segments");
+  if (encoder.encode(key).length > MAX_KEY_BYTES) refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
+  if (key.startsWith("/")) refuse("it is absolute; keys are relative to the store's root");
+  if (/^[a-zA-Z]:/.test(key)) refuse("it looks like a drive path; keys are relative to the store's root");
+  const body = options.allowTrailingSlash && key.endsWith("/") ? key.slice(0, -1) : key;
+  for (const segment of body.split("/")) {
+    if (segment === "") refuse("it has an empty segment ('//' or a trailing '/')");
+    if (segment === "." || segment === "..") refuse(`it has a '${segment}' segment`);
+  }
+  return key;
+}
+
+/**
+ * Validates a listing prefix: like a key, but it may be empty (the whole store) and may end in `/`.
+ */
+export function validatePrefix(prefix: string): string {
+  return validateKey(prefix, { allowTrailingSlash: true, allowEmpty: true });
+}
+
+/** The last segment of a key: `a/b/c.json` → `c.json`. */
+export function basename(key: string): string {
+  const trimmed = key.endsWith("/") ? key.slice(0, -1) : key;
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
+/** Everything before the last segment, with its trailing `/`: `a/b/c.json` → `a/b/`; `c` → ``. */
+export function dirname(key: string): string {
+  const trimmed = key.endsWith("/") ? key.slice(0, -1) : key;
+  return trimmed.slice(0, trimmed.lastIndexOf("/") + 1);
+}
+
+/** Joins a prefix and a key with exactly one `/` between them. */
+export function joinKey(prefix: string, key: string): string {
+  if (prefix === "") return key;
+  if (key === "") return prefix;
+  return prefix.endsWith("/") ? prefix + key : `${prefix}/${key}`;
+}

@@ -1,0 +1,611 @@
+/**
+ * AutoStore: a dictionary over any backend. Composition only: a key picks its backend (by scheme),
+ * the backend moves bytes, a handler turns them into values.
+ */
+import {
+  type Backend,
+  type Capabilities,
+  copyAcross,
+  deletePrefix,
+  exists,
+  isDirectory,
+  listObjects,
+  type ObjectMeta,
+  type Progress,
+} from "./backend.js";
+import {
+  AutoStoreError,
+  ConfigError,
+  DecodeError,
+  describeCause,
+  isAutoStoreError,
+  KeyNotFoundError,
+  UnsupportedFormatError,
+  UnsupportedOperationError,
+} from "./errors.js";
+import { compileGlob } from "./glob.js";
+import { builtinHandlers } from "./handlers/builtins.js";
+import type { DataHandler, HandlerContext } from "./handlers/handler.js";
+import { HandlerRegistry } from "./handlers/registry.js";
+import { joinKey, parseUri, validateKey, validatePrefix } from "./keys.js";
+import { checkFields, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
+import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
+import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
+import {
+  type BackendFactory,
+  type BuiltinKind,
+  factoryOfKind,
+  getLocalScheme,
+  optionsClassOf,
+  registeredSchemes,
+  registerSchemeFactory,
+  schemeFactory,
+  splitFirstSegment,
+} from "./schemes.js";
+
+/** Extensions of the files a folder dataset is made of. */
+export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arrow", ".feather"];
+
+/**
+ * What `new AutoStore(root, init)` takes: option fields directly, an `options` object (or one per
+ * scheme), or both (the fields win). Backend packages add their fields to this interface.
+ */
+export interface AutoStoreInit extends OptionsInit {
+  /** Options for the root's scheme, or a list with one per scheme (each names its `scheme`). */
+  options?: Options | readonly Options[];
+}
+
+/** Options of {@link AutoStore.get}. */
+export interface GetOptions {
+  /** Decode with this format's handler whatever the file's extension (`"parquet"`, `"yaml"`…). */
+  format?: string;
+  /** Bypass the cache for this read. */
+  ignoreCache?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Options of {@link AutoStore.set}. */
+export interface SetOptions {
+  /** Encode with this format (`"yaml"`, `"cbor"`…); a bare key gets its extension. */
+  format?: string;
+  /** Validate the value with a Standard Schema before anything is written. */
+  schema?: StandardSchemaV1;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Metadata of a stored file. */
+export interface FileMetadata {
+  /** The key with its extension (a full URI for URI keys). */
+  key: string;
+  uri: string;
+  size: number;
+  modifiedTime: Date;
+  etag?: string;
+  contentType?: string;
+}
+
+/** The primary backend, with the folder checks the seed exposes on it. */
+export interface PrimaryBackend extends Backend {
+  /** True when a folder holds tabular files (Parquet, CSV, Arrow) that read as one dataset. */
+  isDataset(key: string): Promise<boolean>;
+  /** True when any file lies under the key. */
+  isDirectory(key: string): Promise<boolean>;
+}
+
+/** Where a key lives: its backend, the key inside it, and how to show backend keys to the caller. */
+interface Target {
+  backend: Backend;
+  key: string;
+  outward: (key: string) => string;
+}
+
+const URI_OUTWARD = (root: string) => (key: string) => joinKey(root, key);
+
+/**
+ * A dictionary-like store.
+ *
+ * @example
+ * const store = new AutoStore("./data");
+ * await store.set("config", { key: "value" }); // → "config.json"
+ * const config = await store.get("config");    // { key: "value" }
+ */
+export class AutoStore implements AsyncDisposable {
+  readonly #root: string;
+  readonly #primary: Backend;
+  readonly #handlers: HandlerRegistry;
+  readonly #optionsList: readonly Options[];
+  readonly #fields: Record<string, unknown>;
+  readonly #ownFactories = new Map<string, BackendFactory>();
+  readonly #optionsByScheme = new Map<string, Options>();
+  // Backends opened for full-URI keys, by `scheme://root`.
+  readonly #opened = new Map<string, Backend>();
+  #closed = false;
+
+  /**
+   * @param root a local path (`./data`), or a URI (`s3://bucket/prefix/`, `memory://name`, `file:///abs`).
+   * @param init option fields, `options`, or both; see {@link AutoStoreInit}.
+   */
+  constructor(root: string, init: AutoStoreInit = {}) {
+    if (typeof root !== "string" || root === "")
+      throw new ConfigError("AutoStore: root must be a non-empty string");
+    this.#root = root;
+    const { options, ...fields } = init;
+    this.#optionsList = options === undefined ? [] : Array.isArray(options) ? options : [options as Options];
+    for (const given of this.#optionsList) {
+      if (!(given instanceof Options)) {
+        throw new ConfigError("AutoStore: `options` must be an Options instance or a list of them", {
+          field: "options",
+        });
+      }
+      this.#registerOptionsScheme(given);
+    }
+    const { scheme, rest, localPath } = this.#parseRoot(root);
+    const factory = this.#factory(scheme);
+    const allowed = Object.assign(
+      {},
+      optionsClassOf(factory).fields,
+      ...this.#optionsList.map((o) => (o.constructor as OptionsClass).fields),
+    );
+    checkFields(fields, allowed, "AutoStore");
+    this.#fields = fields;
+    this.#handlers = new HandlerRegistry(builtinHandlers());
+    this.#primary = factory.open(rest, {
+      scheme,
+      options: this.#optionsFor(scheme),
+      localPath: localPath === true,
+    });
+  }
+
+  /** Registers a scheme for every store: a built-in backend kind, or a factory of your own. */
+  static registerScheme(scheme: string, backend: BuiltinKind | BackendFactory): void {
+    registerSchemeFactory(scheme, backend);
+  }
+
+  /** Adds a format handler to this store; it overrides built-in handlers of lower or equal priority. */
+  registerHandler(handler: DataHandler): void {
+    this.#handlers.register(handler);
+  }
+
+  /** Reads and decodes a value. */
+  async get<S extends StandardSchemaV1>(
+    key: string,
+    options: GetOptions & { schema: S },
+  ): Promise<StandardSchemaV1.InferOutput<S>>;
+  async get<T = unknown>(key: string, options?: GetOptions & { schema?: undefined }): Promise<T>;
+  async get(key: string, options: GetOptions & { schema?: StandardSchemaV1 } = {}): Promise<unknown> {
+    const target = this.#target(key, { allowTrailingSlash: true });
+    const signal = options.signal;
+    if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
+    let file: ResolvedFile;
+    try {
+      file = await resolveForRead(target.backend, target.key, this.#handlers, {
+        signal,
+        format: options.format,
+        outward: target.outward,
+      });
+    } catch (err) {
+      // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
+      if (err instanceof KeyNotFoundError && (await isDataset(target.backend, target.key))) {
+        return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
+      }
+      throw err;
+    }
+    const result = await target.backend.read(file.key, { signal, onProgress: options.onProgress });
+    const bytes = await result.bytes();
+    const value =
+      file.ext === undefined ? bytes : await this.#decode(target, file.key, file.ext, bytes, signal);
+    if (!options.schema) return value;
+    return validateWithSchema(options.schema, value, {
+      action: "read",
+      ...this.#context(target, file.key),
+    });
+  }
+
+  /**
+   * Encodes and writes a value; returns the stored key with its extension (the full URI for a URI
+   * key). A bare key picks its format from the value and replaces the key's other representations,
+   * which are removed only after the new file is written.
+   */
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<string> {
+    const target = this.#target(key);
+    const signal = options.signal;
+    if (options.schema) {
+      value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
+    }
+    const split = this.#handlers.splitKey(target.key);
+    let handler: DataHandler;
+    let ext: string;
+    let fileKey: string;
+    if (options.format !== undefined) {
+      ext = this.#handlers.normalizeFormat(options.format);
+      handler = this.#handlers.forWritingExtension(ext, value);
+      fileKey = split ? target.key : target.key + ext;
+    } else if (split) {
+      ext = split.ext;
+      handler = this.#handlers.forWritingExtension(ext, value);
+      fileKey = target.key;
+    } else {
+      ({ handler, ext } = this.#handlers.forWritingValue(value));
+      fileKey = target.key + ext;
+    }
+    const bytes = await this.#encode(target, fileKey, ext, handler, value, signal);
+    const written = await target.backend.write(fileKey, bytes, { signal, onProgress: options.onProgress });
+    if (!split) await this.#removeOtherVariants(target, target.key, written, signal);
+    return target.outward(fileKey);
+  }
+
+  /** True when the key names a file (any representation of a bare key), or a folder for `dir/`. */
+  async has(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const target = this.#target(key, { allowTrailingSlash: true });
+    if (target.key === "" || target.key.endsWith("/"))
+      return isDirectory(target.backend, target.key, options);
+    if (this.#handlers.splitKey(target.key)) return exists(target.backend, target.key, options);
+    const variants = await findVariants(target.backend, target.key, this.#handlers, options);
+    return variants.withExtension.length > 0 || variants.exact !== undefined;
+  }
+
+  /**
+   * Deletes a key: a file, every representation of a bare key, or everything under `dir/`. Nothing
+   * there: {@link KeyNotFoundError}.
+   */
+  async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const target = this.#target(key, { allowTrailingSlash: true });
+    if (target.key.endsWith("/")) {
+      const removed = await deletePrefix(target.backend, target.key, options);
+      if (removed === 0) throw this.#notFound(target);
+      return;
+    }
+    if (this.#handlers.splitKey(target.key)) {
+      await target.backend.delete(target.key, options);
+      return;
+    }
+    const variants = await findVariants(target.backend, target.key, this.#handlers, options);
+    const files = [...variants.withExtension, ...(variants.exact ? [variants.exact] : [])];
+    if (files.length === 0) throw this.#notFound(target);
+    for (const file of files) await target.backend.delete(file.key, options);
+  }
+
+  /** Keys without their extensions, `/`-separated, under an optional prefix; each bare key once. */
+  async *keys(prefix = "", options: { signal?: AbortSignal } = {}): AsyncIterable<string> {
+    const target = this.#target(prefix, { allowTrailingSlash: true, allowEmpty: true });
+    // Representations of one bare key are not always adjacent in a listing (`a.json`, `a.k.json`,
+    // `a.yaml`), so a set of seen keys dedupes them.
+    const seen = new Set<string>();
+    for await (const meta of listObjects(target.backend, target.key, options)) {
+      const bare = this.#handlers.splitKey(meta.key)?.bare ?? meta.key;
+      if (seen.has(bare)) continue;
+      seen.add(bare);
+      yield target.outward(bare);
+    }
+  }
+
+  /**
+   * File keys with their extensions that match a glob (`*`, `?`, `**`, `[abc]`, `{a,b}`); all files
+   * without a pattern. With `recursive`, a file also matches when one of its folders does.
+   */
+  async *listFiles(
+    pattern = "**",
+    options: { recursive?: boolean; signal?: AbortSignal } = {},
+  ): AsyncIterable<string> {
+    const target = this.#target(pattern, { allowTrailingSlash: true });
+    const glob = compileGlob(target.key, { recursive: options.recursive });
+    for await (const entry of target.backend.list(glob.prefix, {
+      signal: options.signal,
+      delimiter: glob.shallow,
+    })) {
+      if ("key" in entry && glob.matches(entry.key)) yield target.outward(entry.key);
+    }
+  }
+
+  /** Size, modification time, ETag and content type of the file a key names. */
+  async getMetadata(key: string, options: { signal?: AbortSignal } = {}): Promise<FileMetadata> {
+    const target = this.#target(key);
+    const file = await resolveForRead(target.backend, target.key, this.#handlers, {
+      signal: options.signal,
+      outward: target.outward,
+    });
+    const meta = await target.backend.head(file.key, options);
+    return this.#fileMetadata(target, meta);
+  }
+
+  /**
+   * Copies a file, within one backend (server-side where possible) or across backends (streamed).
+   * A bare destination takes the source's extension. Returns the destination key with its extension.
+   */
+  async copy(src: string, dst: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const { to, toKey } = await this.#transfer(src, dst, options, false);
+    return to.outward(toKey);
+  }
+
+  /** Moves a file (copy, then delete the source; a rename where the backend has one). */
+  async move(src: string, dst: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const { to, toKey } = await this.#transfer(src, dst, options, true);
+    return to.outward(toKey);
+  }
+
+  /** A presigned URL for a key, on backends that have them (S3). */
+  async presign(key: string, options: { expiresIn?: number; method?: "GET" | "PUT" } = {}): Promise<string> {
+    const target = this.#target(key);
+    const { backend } = target;
+    if (!backend.presign || !backend.capabilities.presign) {
+      throw new UnsupportedOperationError(`presign: the ${backend.scheme} backend has no presigned URLs`, {
+        ...this.#context(target),
+      });
+    }
+    const method = options.method ?? "GET";
+    const fileKey =
+      method === "GET"
+        ? (
+            await resolveForRead(backend, target.key, this.#handlers, {
+              outward: target.outward,
+            })
+          ).key
+        : target.key;
+    return backend.presign(fileKey, { expiresIn: options.expiresIn ?? 3600, method });
+  }
+
+  /** Removes expired cache entries; returns how many. Zero while no cache is enabled. */
+  async cleanupCache(): Promise<number> {
+    return 0;
+  }
+
+  /** Every scheme this store can open. */
+  getSupportedBackends(): string[] {
+    return [...new Set([...registeredSchemes(), ...this.#ownFactories.keys()])].sort();
+  }
+
+  /** The backends in use: the primary one, then those opened for full-URI keys. */
+  listActiveBackends(): string[] {
+    const active = [`primary: ${this.#root}`];
+    for (const [id, backend] of this.#opened) active.push(`${backend.scheme}: ${id}`);
+    return active;
+  }
+
+  /** The backend of the store's root. */
+  get primaryBackend(): PrimaryBackend {
+    const backend = this.#primary;
+    return {
+      scheme: backend.scheme,
+      root: backend.root,
+      capabilities: backend.capabilities,
+      read: (key, options) => backend.read(key, options),
+      write: (key, body, options) => backend.write(key, body, options),
+      head: (key, options) => backend.head(key, options),
+      list: (prefix, options) => backend.list(prefix, options),
+      delete: (key, options) => backend.delete(key, options),
+      copy: (from, to, options) => backend.copy(from, to, options),
+      uri: (key) => backend.uri(key),
+      isDirectory: (key) => isDirectory(backend, validatePrefix(key)),
+      isDataset: (key) => isDataset(backend, validatePrefix(key)),
+    };
+  }
+
+  /** What the backend of a key or URI can do (the primary backend's without an argument). */
+  capabilities(uriOrKey?: string): Capabilities {
+    const backend =
+      uriOrKey === undefined ? this.#primary : this.#target(uriOrKey, { allowEmpty: true }).backend;
+    return { ...backend.capabilities };
+  }
+
+  /** The options that apply to a scheme (the root's without an argument). */
+  optionsFor(scheme?: string): Options {
+    return this.#optionsFor(scheme ?? this.#parseRoot(this.#root).scheme);
+  }
+
+  /** Releases every backend's clients and temporary files. The store cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const backends = [this.#primary, ...this.#opened.values()];
+    this.#opened.clear();
+    await Promise.all(backends.map((b) => b.close?.()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  toString(): string {
+    return `AutoStore(${this.#root})`;
+  }
+
+  // ---- internals ----
+
+  #parseRoot(root: string): { scheme: string; rest: string; localPath?: boolean } {
+    const uri = parseUri(root);
+    if (uri) return uri;
+    const local = getLocalScheme();
+    if (!local) {
+      throw new ConfigError(
+        `AutoStore: '${root}' is a local path, and this build has no local storage; use a URI such as memory://name or s3://bucket/`,
+      );
+    }
+    return { scheme: local, rest: root, localPath: true };
+  }
+
+  #factory(scheme: string): BackendFactory {
+    const factory = this.#ownFactories.get(scheme) ?? schemeFactory(scheme);
+    if (!factory) {
+      throw new ConfigError(
+        `no backend for scheme '${scheme}://'; known: ${this.getSupportedBackends().join(", ")}. ` +
+          `Register one with AutoStore.registerScheme('${scheme}', 's3') or pass options naming it`,
+      );
+    }
+    return factory;
+  }
+
+  #registerOptionsScheme(given: Options): void {
+    const scheme = given.scheme;
+    if (scheme === undefined || schemeFactory(scheme)) return;
+    const kind = (given.constructor as { backendKind?: string }).backendKind;
+    if (!kind) {
+      throw new ConfigError(
+        `options name scheme '${scheme}', which no backend serves; register it with AutoStore.registerScheme`,
+        { field: "scheme" },
+      );
+    }
+    this.#ownFactories.set(scheme, factoryOfKind(kind));
+  }
+
+  #optionsFor(scheme: string): Options {
+    const cached = this.#optionsByScheme.get(scheme);
+    if (cached) return cached;
+    const cls = optionsClassOf(this.#ownFactories.get(scheme) ?? schemeFactory(scheme));
+    const given = this.#optionsList.find((o) => o.scheme === scheme);
+    let options: Options =
+      given instanceof cls ? given : new cls({ ...((given as Options | undefined)?.toInit() ?? {}), scheme });
+    // Plain fields win over an options object, for every scheme whose class knows them.
+    const applicable = Object.fromEntries(
+      Object.entries(this.#fields).filter(([name]) => name in cls.fields),
+    );
+    if (Object.keys(applicable).length > 0) options = options.with(applicable);
+    this.#optionsByScheme.set(scheme, options);
+    return options;
+  }
+
+  /** The logger of the root's options, if any. */
+  get #logger(): Logger | undefined {
+    return this.optionsFor().logger;
+  }
+
+  #target(key: string, rules: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {}): Target {
+    if (this.#closed) throw new AutoStoreError(`${this}: the store is closed`, { key });
+    const uri = parseUri(key);
+    if (!uri) return { backend: this.#primary, key: validateKey(key, rules), outward: (k) => k };
+    const factory = this.#factory(uri.scheme);
+    const { root, key: inner } = (factory.split ?? splitFirstSegment)(uri.rest);
+    validateKey(inner, rules);
+    const id = `${uri.scheme}://${root}${root.endsWith("/") ? "" : "/"}`;
+    let backend = this.#opened.get(id);
+    if (!backend) {
+      backend = factory.open(root, { scheme: uri.scheme, options: this.#optionsFor(uri.scheme) });
+      this.#opened.set(id, backend);
+    }
+    return { backend, key: inner, outward: URI_OUTWARD(id) };
+  }
+
+  async #openDataset(target: Target, signal?: AbortSignal): Promise<unknown> {
+    // Loaded on first use: a store that never reads a folder never loads Arrow or Parquet.
+    const { openDataset } = await import("./dataset/index.js");
+    return openDataset(target.backend, target.key, { outward: target.outward, signal });
+  }
+
+  #context(target: Target, fileKey = target.key) {
+    return { key: target.outward(fileKey), uri: target.backend.uri(fileKey), backend: target.backend.scheme };
+  }
+
+  #notFound(target: Target): KeyNotFoundError {
+    const context = this.#context(target);
+    return new KeyNotFoundError(`not found: ${context.uri}`, context);
+  }
+
+  #handlerContext(target: Target, fileKey: string, signal?: AbortSignal): HandlerContext {
+    const context: HandlerContext = { key: target.outward(fileKey), uri: target.backend.uri(fileKey) };
+    if (signal) context.signal = signal;
+    return context;
+  }
+
+  async #decode(target: Target, fileKey: string, ext: string, bytes: Uint8Array, signal?: AbortSignal) {
+    const handler = this.#handlers.forReading(ext);
+    try {
+      return await handler.decode(bytes, ext, this.#handlerContext(target, fileKey, signal));
+    } catch (err) {
+      if (isAutoStoreError(err) || signal?.aborted) throw err;
+      const context = this.#context(target, fileKey);
+      throw new DecodeError(`read ${context.uri}: not valid ${ext.slice(1)}: ${describeCause(err)}`, {
+        ...context,
+        format: ext.slice(1),
+        cause: err,
+      });
+    }
+  }
+
+  async #encode(
+    target: Target,
+    fileKey: string,
+    ext: string,
+    handler: DataHandler,
+    value: unknown,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    try {
+      return await handler.encode(value, ext, this.#handlerContext(target, fileKey, signal));
+    } catch (err) {
+      if (isAutoStoreError(err) || signal?.aborted) throw err;
+      const context = this.#context(target, fileKey);
+      const message = `write ${context.uri}: cannot encode as ${ext.slice(1)}: ${describeCause(err)}`;
+      // A TypeError means the value is of a kind this format cannot hold; anything else is a codec failure.
+      if (err instanceof TypeError) throw new UnsupportedFormatError(message, { ...context, cause: err });
+      throw new DecodeError(message, { ...context, format: ext.slice(1), cause: err });
+    }
+  }
+
+  /**
+   * After a bare-key write, removes the key's other representations. One written after ours (by a
+   * concurrent writer) is kept: replacing must never lose a newer value.
+   */
+  async #removeOtherVariants(target: Target, bare: string, written: ObjectMeta, signal?: AbortSignal) {
+    const variants = await findVariants(target.backend, bare, this.#handlers, { signal });
+    for (const other of variants.withExtension) {
+      if (other.key === written.key) continue;
+      try {
+        const meta = await target.backend.head(other.key, { signal });
+        if (meta.modifiedTime > written.modifiedTime) continue;
+        await target.backend.delete(other.key, { signal });
+        this.#logger?.debug(
+          `replaced ${target.backend.uri(other.key)} by ${target.backend.uri(written.key)}`,
+        );
+      } catch (err) {
+        if (!(err instanceof KeyNotFoundError)) throw err;
+      }
+    }
+  }
+
+  async #transfer(src: string, dst: string, options: { signal?: AbortSignal }, removeSource: boolean) {
+    const from = this.#target(src);
+    const to = this.#target(dst);
+    const file = await resolveForRead(from.backend, from.key, this.#handlers, {
+      signal: options.signal,
+      outward: from.outward,
+    });
+    const srcExt = this.#handlers.splitKey(file.key)?.ext ?? "";
+    const dstBare = this.#handlers.splitKey(to.key) === undefined;
+    const toKey = dstBare ? to.key + srcExt : to.key;
+    let written: ObjectMeta;
+    if (from.backend === to.backend && removeSource && from.backend.rename) {
+      written = await from.backend.rename(file.key, toKey, options);
+    } else {
+      written =
+        from.backend === to.backend
+          ? await from.backend.copy(file.key, toKey, options)
+          : await copyAcross(from.backend, file.key, to.backend, toKey, options);
+      if (removeSource) await from.backend.delete(file.key, options);
+    }
+    if (dstBare && srcExt !== "") await this.#removeOtherVariants(to, to.key, written, options.signal);
+    return { to, toKey };
+  }
+
+  #fileMetadata(target: Target, meta: ObjectMeta): FileMetadata {
+    const out: FileMetadata = {
+      key: target.outward(meta.key),
+      uri: target.backend.uri(meta.key),
+      size: meta.size,
+      modifiedTime: meta.modifiedTime,
+    };
+    if (meta.etag !== undefined) out.etag = meta.etag;
+    if (meta.contentType !== undefined) out.contentType = meta.contentType;
+    return out;
+  }
+}
+
+/** True when a folder holds tabular files. */
+async function isDataset(backend: Backend, key: string): Promise<boolean> {
+  const prefix = key === "" || key.endsWith("/") ? key : `${key}/`;
+  for await (const meta of listObjects(backend, prefix)) {
+    const lower = meta.key.toLowerCase();
+    if (TABULAR_EXTENSIONS.some((ext) => lower.endsWith(ext))) return true;
+  }
+  return false;
+}

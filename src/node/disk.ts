@@ -1,0 +1,513 @@
+/**
+ * The local disk backend. Writes are atomic (a temporary file in the same folder, then a rename), so
+ * a crash leaves the old value whole; nothing is read or written outside the root, symlinks included.
+ */
+import { randomBytes } from "node:crypto";
+import type { Dirent, Stats } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
+import {
+  type Backend,
+  bytesResult,
+  type CallOptions,
+  type Capabilities,
+  type CommonPrefix,
+  type ListedObject,
+  type ListOptions,
+  notModifiedResult,
+  type ObjectMeta,
+  type ReadOptions,
+  type ReadResult,
+  resolveRange,
+  type WriteOptions,
+} from "../core/backend.js";
+import {
+  AutoStoreError,
+  BackendError,
+  describeCause,
+  KeyNotFoundError,
+  PermissionDeniedError,
+  throwIfAborted,
+} from "../core/errors.js";
+import { validateKey, validatePrefix } from "../core/keys.js";
+import { contentTypeFor } from "../core/mime.js";
+
+/** Temporary files of in-flight writes start with this; listings never show them. */
+export const TEMP_PREFIX = ".autostore-tmp-";
+
+// Files up to this size are read in one pass when opened; larger ones stay open until their body is
+// taken as bytes or as a stream.
+const EAGER_READ_LIMIT = 8 * 1024 * 1024;
+
+/** Options of {@link DiskBackend}. */
+export interface DiskBackendOptions {
+  /** Called on every operation for debugging. */
+  logger?: { debug(message: string): void };
+}
+
+/** Files under a folder of the local disk. */
+export class DiskBackend implements Backend {
+  readonly scheme = "file";
+  readonly root: string;
+  readonly capabilities: Capabilities = {
+    rangeRead: true,
+    presign: false,
+    multipart: false,
+    writable: true,
+    conditionalWrite: true,
+  };
+  /** The absolute folder, as given (resolved against the working directory). */
+  readonly directory: string;
+  #realRoot: string | undefined;
+
+  /** @param directory the root folder; created on the first write. */
+  constructor(directory: string) {
+    this.directory = path.resolve(directory);
+    this.root = pathToFileURL(this.directory + path.sep).href;
+  }
+
+  uri(key: string): string {
+    return key === "" ? this.root : pathToFileURL(path.join(this.directory, key)).href;
+  }
+
+  // ---- reading ----
+
+  async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
+    throwIfAborted(options.signal);
+    const real = await this.#realFile(key);
+    const handle = await fs.open(real, "r").catch((err: unknown) => {
+      throw this.#mapError(err, "read", key);
+    });
+    let keepOpen = false;
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw this.#notFound(key, "it is a folder");
+      const meta = this.#meta(key, stat);
+      if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
+        throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
+          ...this.#context(key),
+          status: 412,
+        });
+      }
+      if (options.ifNoneMatch !== undefined && options.ifNoneMatch === meta.etag)
+        return notModifiedResult(meta);
+      const range = options.range ? resolveRange(options.range, stat.size) : { start: 0, end: stat.size };
+      const length = range.end - range.start;
+      if (length <= EAGER_READ_LIMIT) {
+        const data = await readAt(handle, range.start, length, options.signal);
+        options.onProgress?.({ loaded: length, total: length });
+        return bytesResult(meta, data, options.range ? range : undefined);
+      }
+      keepOpen = true;
+      return this.#lazyResult(handle, meta, range, options);
+    } catch (err) {
+      throw this.#mapError(err, "read", key);
+    } finally {
+      if (!keepOpen) await handle.close();
+    }
+  }
+
+  #lazyResult(
+    handle: fs.FileHandle,
+    meta: ObjectMeta,
+    range: { start: number; end: number },
+    options: ReadOptions,
+  ): ReadResult {
+    let taken = false;
+    const take = () => {
+      if (taken) throw new TypeError(`the body of ${meta.key} was already read`);
+      taken = true;
+    };
+    const length = range.end - range.start;
+    const result: ReadResult = {
+      meta,
+      notModified: false,
+      bytes: async () => {
+        take();
+        try {
+          const data = await readAt(handle, range.start, length, options.signal);
+          options.onProgress?.({ loaded: length, total: length });
+          return data;
+        } finally {
+          await handle.close();
+        }
+      },
+      stream: () => {
+        take();
+        const nodeStream = handle.createReadStream({
+          start: range.start,
+          end: range.end - 1,
+          autoClose: true,
+          signal: options.signal,
+        });
+        let loaded = 0;
+        nodeStream.on("data", (chunk: string | Buffer) => {
+          loaded += chunk.length;
+          options.onProgress?.({ loaded, total: length });
+        });
+        return Readable.toWeb(nodeStream) as unknown as ReadableStream<Uint8Array>;
+      },
+    };
+    if (options.range) result.range = range;
+    return result;
+  }
+
+  async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    throwIfAborted(options.signal);
+    const real = await this.#realFile(key);
+    try {
+      const stat = await fs.stat(real);
+      if (!stat.isFile()) throw this.#notFound(key, "it is a folder");
+      return this.#meta(key, stat);
+    } catch (err) {
+      throw this.#mapError(err, "head", key);
+    }
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
+    validatePrefix(prefix);
+    const slash = prefix.lastIndexOf("/");
+    const folder = prefix.slice(0, slash + 1);
+    const namePrefix = prefix.slice(slash + 1);
+    const realRoot = await this.#tryRealRoot();
+    if (realRoot === undefined) return;
+    yield* this.#walk(realRoot, folder, namePrefix, options);
+  }
+
+  /** Yields a folder's entries in lexicographic key order, descending into sub-folders. */
+  async *#walk(
+    realRoot: string,
+    folder: string,
+    namePrefix: string,
+    options: ListOptions,
+  ): AsyncIterable<ListedObject | CommonPrefix> {
+    throwIfAborted(options.signal);
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(path.join(this.directory, folder), { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return;
+      throw this.#mapError(err, "list", folder);
+    }
+    const children: Array<{ name: string; dir: boolean; sortKey: string }> = [];
+    for (const entry of entries) {
+      if (!entry.name.startsWith(namePrefix) || entry.name.startsWith(TEMP_PREFIX)) continue;
+      let dir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        // A link is followed only to a file inside the root; linked folders are not walked (cycles).
+        const target = await this.#linkTarget(realRoot, folder + entry.name);
+        if (target !== "file") continue;
+        dir = false;
+      } else if (!dir && !entry.isFile()) {
+        continue;
+      }
+      // Sorting `name/` for folders gives true key order: `a.json` < `a/b.json` ('.' < '/').
+      children.push({ name: entry.name, dir, sortKey: dir ? `${entry.name}/` : entry.name });
+    }
+    children.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const child of children) {
+      const key = folder + child.name;
+      if (child.dir) {
+        if (options.delimiter) yield { prefix: `${key}/` };
+        else yield* this.#walk(realRoot, `${key}/`, "", options);
+      } else if (options.metadata) {
+        try {
+          yield this.#meta(key, await fs.stat(path.join(this.directory, key)));
+        } catch (err) {
+          // Removed between readdir and stat: it is simply no longer there.
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw this.#mapError(err, "list", key);
+        }
+      } else {
+        yield { key };
+      }
+    }
+  }
+
+  async #linkTarget(realRoot: string, key: string): Promise<"file" | "other"> {
+    try {
+      const real = await fs.realpath(path.join(this.directory, key));
+      if (!isInside(realRoot, real)) return "other";
+      return (await fs.stat(real)).isFile() ? "file" : "other";
+    } catch {
+      return "other"; // a dangling link lists as nothing
+    }
+  }
+
+  // ---- writing ----
+
+  async write(
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    options: WriteOptions = {},
+  ): Promise<ObjectMeta> {
+    throwIfAborted(options.signal);
+    const file = await this.#prepareWrite(key);
+    const temp = tempPath(file);
+    try {
+      if (body instanceof Uint8Array) {
+        await fs.writeFile(temp, body, { flag: "wx", signal: options.signal });
+        options.onProgress?.({ loaded: body.length, total: body.length });
+      } else {
+        await writeStream(temp, body, options);
+      }
+      throwIfAborted(options.signal);
+      await this.#commit(temp, file, key, options.mode);
+      return this.#meta(key, await fs.stat(file));
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw this.#mapError(err, "write", key);
+    }
+  }
+
+  async delete(key: string, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    const file = path.join(this.directory, validateKey(key));
+    // The link itself is removed, never its target: check the parent, not the file.
+    await this.#checkInside(path.dirname(file), key);
+    try {
+      const stat = await fs.lstat(file);
+      if (stat.isDirectory()) throw this.#notFound(key, "it is a folder");
+      await fs.unlink(file);
+    } catch (err) {
+      throw this.#mapError(err, "delete", key);
+    }
+    await this.#pruneEmptyFolders(path.dirname(file));
+  }
+
+  async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    throwIfAborted(options.signal);
+    const source = await this.#realFile(from);
+    const file = await this.#prepareWrite(to);
+    const temp = tempPath(file);
+    try {
+      await fs.copyFile(source, temp);
+      await this.#commit(temp, file, to, "overwrite");
+      return this.#meta(to, await fs.stat(file));
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw this.#mapError(err, "copy", from);
+    }
+  }
+
+  async rename(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    throwIfAborted(options.signal);
+    const source = await this.#realFile(from);
+    const file = await this.#prepareWrite(to);
+    try {
+      await fs.rename(source, file);
+    } catch (err) {
+      throw this.#mapError(err, "move", from);
+    }
+    await this.#pruneEmptyFolders(path.dirname(source));
+    return this.#meta(to, await fs.stat(file));
+  }
+
+  // ---- internals ----
+
+  /** Puts a finished temporary file in place: a rename, or for `create` a link that fails if the key exists. */
+  async #commit(temp: string, file: string, key: string, mode: WriteOptions["mode"]): Promise<void> {
+    if (mode !== "create") {
+      await fs.rename(temp, file);
+      return;
+    }
+    try {
+      await fs.link(temp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") {
+        throw new AutoStoreError(`already exists: ${this.uri(key)}`, { ...this.#context(key), status: 412 });
+      }
+      throw err;
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
+  /** The real path of an existing file, checked to lie inside the root. */
+  async #realFile(key: string): Promise<string> {
+    const file = path.join(this.directory, validateKey(key));
+    let real: string;
+    try {
+      real = await fs.realpath(file);
+    } catch (err) {
+      throw this.#mapError(err, "read", key);
+    }
+    const realRoot = await this.#tryRealRoot();
+    if (realRoot === undefined || !isInside(realRoot, real)) throw this.#outside(key);
+    return real;
+  }
+
+  /** Checks that a write stays inside the root, then creates the file's folders. */
+  async #prepareWrite(key: string): Promise<string> {
+    const file = path.join(this.directory, validateKey(key));
+    const folder = path.dirname(file);
+    await fs.mkdir(this.directory, { recursive: true }).catch((err: unknown) => {
+      throw this.#mapError(err, "write", key);
+    });
+    // Check the nearest existing ancestor before creating anything: `mkdir -p` would follow a link
+    // out of the root and create folders there.
+    await this.#checkInside(folder, key);
+    try {
+      await fs.mkdir(folder, { recursive: true });
+    } catch (err) {
+      throw this.#mapError(err, "write", key);
+    }
+    await this.#checkInside(folder, key);
+    // A link at the final name would be replaced by the rename, never followed; a folder there is an error.
+    return file;
+  }
+
+  async #checkInside(folder: string, key: string): Promise<void> {
+    const realRoot = await this.#tryRealRoot();
+    if (realRoot === undefined) return; // no root yet: nothing under it can be a link
+    let existing = folder;
+    for (;;) {
+      try {
+        const real = await fs.realpath(existing);
+        if (!isInside(realRoot, real) && real !== realRoot) throw this.#outside(key);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "ENOTDIR") throw this.#mapError(err, "write", key);
+        const parent = path.dirname(existing);
+        if (parent === existing) return;
+        existing = parent;
+      }
+    }
+  }
+
+  async #tryRealRoot(): Promise<string | undefined> {
+    if (this.#realRoot !== undefined) return this.#realRoot;
+    try {
+      this.#realRoot = await fs.realpath(this.directory);
+      return this.#realRoot;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw this.#mapError(err, "open", "");
+    }
+  }
+
+  /** Removes folders left empty by a delete or move, up to (not including) the root. */
+  async #pruneEmptyFolders(folder: string): Promise<void> {
+    let current = folder;
+    while (current.length > this.directory.length && current.startsWith(this.directory + path.sep)) {
+      try {
+        await fs.rmdir(current);
+      } catch {
+        return; // not empty (or already gone): stop here
+      }
+      current = path.dirname(current);
+    }
+  }
+
+  #meta(key: string, stat: Stats): ObjectMeta {
+    return {
+      key,
+      size: stat.size,
+      modifiedTime: stat.mtime,
+      // Changes whenever the file is replaced (every write is a rename of a new file).
+      etag: `"${stat.ino.toString(16)}-${Math.round(stat.mtimeMs * 1000).toString(16)}-${stat.size.toString(16)}"`,
+      contentType: contentTypeFor(key),
+    };
+  }
+
+  #context(key: string) {
+    return { key, uri: this.uri(key), backend: this.scheme };
+  }
+
+  #notFound(key: string, why?: string): KeyNotFoundError {
+    return new KeyNotFoundError(`not found: ${this.uri(key)}${why ? ` (${why})` : ""}`, this.#context(key));
+  }
+
+  #outside(key: string): PermissionDeniedError {
+    return new PermissionDeniedError(
+      `refused: ${this.uri(key)} leads outside the store's root (a symbolic link)`,
+      {
+        ...this.#context(key),
+      },
+    );
+  }
+
+  #mapError(err: unknown, action: string, key: string): unknown {
+    if (err instanceof AutoStoreError || (err as Error)?.name === "AbortError") return err;
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const context = { ...this.#context(key), cause: err };
+    switch (code) {
+      case "ENOENT":
+      case "ENOTDIR":
+        return new KeyNotFoundError(`not found: ${this.uri(key)}`, context);
+      case "EISDIR":
+        return this.#notFound(key, "it is a folder");
+      case "EACCES":
+      case "EPERM":
+      case "EROFS":
+        return new PermissionDeniedError(`${action} ${this.uri(key)}: permission denied (${code})`, context);
+      default:
+        return new BackendError(`${action} ${this.uri(key)}: ${describeCause(err)}`, {
+          ...context,
+          ...(code ? { backendCode: code } : {}),
+        });
+    }
+  }
+}
+
+function isInside(realRoot: string, real: string): boolean {
+  return real.startsWith(realRoot + path.sep);
+}
+
+function tempPath(file: string): string {
+  return path.join(path.dirname(file), `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+}
+
+/** Reads `length` bytes at `position` into a fresh array (not Node's shared pool). */
+async function readAt(
+  handle: fs.FileHandle,
+  position: number,
+  length: number,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const data = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    throwIfAborted(signal);
+    const { bytesRead } = await handle.read(
+      data,
+      done,
+      Math.min(length - done, 64 * 1024 * 1024),
+      position + done,
+    );
+    if (bytesRead === 0) return data.subarray(0, done); // the file shrank meanwhile
+    done += bytesRead;
+  }
+  return data;
+}
+
+async function writeStream(
+  temp: string,
+  body: ReadableStream<Uint8Array>,
+  options: WriteOptions,
+): Promise<void> {
+  const handle = await fs.open(temp, "wx");
+  const reader = body.getReader();
+  let loaded = 0;
+  try {
+    for (;;) {
+      throwIfAborted(options.signal);
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (let written = 0; written < value.length; ) {
+        written += (await handle.write(value, written)).bytesWritten;
+      }
+      loaded += value.length;
+      options.onProgress?.({ loaded, total: options.size });
+    }
+  } catch (err) {
+    await reader.cancel(err).catch(() => undefined);
+    throw err;
+  } finally {
+    reader.releaseLock();
+    await handle.close();
+  }
+}

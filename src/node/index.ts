@@ -1,0 +1,23 @@
+/**
+ * The Node.js build of autostore-js: local disk (the default for plain paths), memory, and the
+ * remote backends. Wiring only: logic lives in `src/core` and the backends.
+ *
+ * @example
+ * import { AutoStore } from "autostore-js";
+ * const store = new AutoStore("./data");
+ * await store.set("config", { key: "value" });
+ */
+import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
+import { DiskBackend } from "./disk.js";
+import { fileUriToPath, splitFileUri } from "./file-uri.js";
+
+registerSchemeFactory("file", {
+  kind: "file",
+  open: (root, { localPath }) => new DiskBackend(localPath ? root : fileUriToPath(root)),
+  split: splitFileUri,
+});
+setLocalScheme("file");
+
+export * from "../core/index.js";
+export { S3Options, type S3OptionsInit } from "../s3/index.js";
+export { DiskBackend, TEMP_PREFIX } from "./disk.js";
