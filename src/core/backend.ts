@@ -71,6 +71,8 @@ export interface ReadOptions extends CallOptions {
   /** Fail unless the object's ETag equals this one (pins resumed and ranged reads to one version). */
   ifMatch?: string;
   onProgress?: (progress: Progress) => void;
+  /** Skip any cache in front of the backend for this read. */
+  ignoreCache?: boolean;
 }
 
 export interface WriteOptions extends CallOptions {

@@ -30,6 +30,9 @@ export {
   resolveRange,
 } from "./backend.js";
 export { MemoryBackend } from "./backends/memory.js";
+export { CachedBackend } from "./cache/cached-backend.js";
+export { type CachePolicy, isFresh } from "./cache/policy.js";
+export type { CacheEntry, CacheRecord, CacheStorage, CacheStorageFactory } from "./cache/storage.js";
 export {
   AmbiguousKeyError,
   AutoStoreError,

@@ -23,6 +23,8 @@ import {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from "./errors.js";
+import { CachedBackend } from "./cache/cached-backend.js";
+import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import { compileGlob } from "./glob.js";
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
@@ -103,6 +105,9 @@ interface Target {
 
 const URI_OUTWARD = (root: string) => (key: string) => joinKey(root, key);
 
+// Backends whose bytes are already local: a cache in front of them would only copy files.
+const LOCAL_KINDS = new Set(["file", "memory", "opfs"]);
+
 /**
  * A dictionary-like store.
  *
@@ -121,6 +126,8 @@ export class AutoStore implements AsyncDisposable {
   readonly #optionsByScheme = new Map<string, Options>();
   // Backends opened for full-URI keys, by `scheme://root`.
   readonly #opened = new Map<string, Backend>();
+  // Cache storages by location (`cacheDir`), shared by every cached backend of this store.
+  readonly #cacheStorages = new Map<string, CacheStorage>();
   #closed = false;
 
   /**
@@ -192,7 +199,11 @@ export class AutoStore implements AsyncDisposable {
       }
       throw err;
     }
-    const result = await target.backend.read(file.key, { signal, onProgress: options.onProgress });
+    const result = await target.backend.read(file.key, {
+      signal,
+      onProgress: options.onProgress,
+      ignoreCache: options.ignoreCache,
+    });
     const bytes = await result.bytes();
     const value =
       file.ext === undefined ? bytes : await this.#decode(target, file.key, file.ext, bytes, signal);
@@ -346,9 +357,13 @@ export class AutoStore implements AsyncDisposable {
     return backend.presign(fileKey, { expiresIn: options.expiresIn ?? 3600, method });
   }
 
-  /** Removes expired cache entries; returns how many. Zero while no cache is enabled. */
+  /** Removes expired cache entries of the backends in use; returns how many. */
   async cleanupCache(): Promise<number> {
-    return 0;
+    let removed = 0;
+    for (const backend of [this.#primary, ...this.#opened.values()]) {
+      if (backend instanceof CachedBackend) removed += await backend.cleanup();
+    }
+    return removed;
   }
 
   /** Every scheme this store can open. */
@@ -436,6 +451,28 @@ export class AutoStore implements AsyncDisposable {
     return factory;
   }
 
+  /** Opens a backend, behind a cache when its scheme's options enable one and its bytes are remote. */
+  #open(factory: BackendFactory, root: string, scheme: string, localPath: boolean): Backend {
+    const options = this.#optionsFor(scheme);
+    const backend = factory.open(root, { scheme, options, localPath });
+    if (!options.cacheEnabled || LOCAL_KINDS.has(factory.kind)) return backend;
+    const location = options.cacheDir ?? "";
+    let storage = this.#cacheStorages.get(location);
+    if (!storage) {
+      const makeStorage = getCacheStorageFactory();
+      if (!makeStorage) {
+        throw new ConfigError(`cacheEnabled: this runtime has no cache storage (scheme '${scheme}')`, {
+          field: "cacheEnabled",
+        });
+      }
+      storage = makeStorage(options.cacheDir);
+      this.#cacheStorages.set(location, storage);
+    }
+    const policy: { expiryHours: number; maxBytes?: number } = { expiryHours: options.cacheExpiryHours };
+    if (options.cacheMaxBytes !== undefined) policy.maxBytes = options.cacheMaxBytes;
+    return new CachedBackend(backend, storage, policy, { logger: options.logger });
+  }
+
   #registerOptionsScheme(given: Options): void {
     const scheme = given.scheme;
     if (scheme === undefined || schemeFactory(scheme)) return;
@@ -480,7 +517,7 @@ export class AutoStore implements AsyncDisposable {
     const id = `${uri.scheme}://${root}${root.endsWith("/") ? "" : "/"}`;
     let backend = this.#opened.get(id);
     if (!backend) {
-      backend = factory.open(root, { scheme: uri.scheme, options: this.#optionsFor(uri.scheme) });
+      backend = this.#open(factory, root, uri.scheme, false);
       this.#opened.set(id, backend);
     }
     return { backend, key: inner, outward: URI_OUTWARD(id) };

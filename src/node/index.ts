@@ -7,7 +7,9 @@
  * const store = new AutoStore("./data");
  * await store.set("config", { key: "value" });
  */
+import { setCacheStorageFactory } from "../core/cache/storage.js";
 import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
+import { FsCacheStorage } from "./cache-fs.js";
 import { DiskBackend } from "./disk.js";
 import { fileUriToPath, splitFileUri } from "./file-uri.js";
 
@@ -17,7 +19,9 @@ registerSchemeFactory("file", {
   split: splitFileUri,
 });
 setLocalScheme("file");
+setCacheStorageFactory((location) => new FsCacheStorage(location));
 
 export * from "../core/index.js";
 export { S3Options, type S3OptionsInit } from "../s3/index.js";
+export { defaultCacheDir, FsCacheStorage } from "./cache-fs.js";
 export { DiskBackend, TEMP_PREFIX } from "./disk.js";

@@ -1,0 +1,182 @@
+/**
+ * The cache policy over a real backend (memory, behind a call counter) and the real fs cache
+ * storage: what each read costs, revalidation, corruption, concurrency, expiry and eviction.
+ */
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CachedBackend, FsCacheStorage, MemoryBackend } from "../../src/node/index.js";
+import { CountingBackend } from "../helpers/counting-backend.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const HOUR = 3_600_000;
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+const bytes = (value: string) => new TextEncoder().encode(value);
+
+let dir: { path: string; remove: () => Promise<void> };
+let remote: CountingBackend;
+let clock: number;
+const now = () => clock;
+
+function cached(options: { expiryHours?: number; maxBytes?: number; cacheDir?: string } = {}): CachedBackend {
+  const policy: { expiryHours: number; maxBytes?: number } = { expiryHours: options.expiryHours ?? 1 };
+  if (options.maxBytes !== undefined) policy.maxBytes = options.maxBytes;
+  return new CachedBackend(remote, new FsCacheStorage(options.cacheDir ?? join(dir.path, "cache")), policy, {
+    now,
+  });
+}
+
+async function readText(backend: CachedBackend, key: string): Promise<string> {
+  return text(await (await backend.read(key)).bytes());
+}
+
+async function cacheFiles(suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(join(dir.path, "cache"), { recursive: true })) {
+    if (String(entry).endsWith(suffix)) found.push(join(dir.path, "cache", String(entry)));
+  }
+  return found;
+}
+
+beforeEach(async () => {
+  dir = await tempDir();
+  remote = new CountingBackend(new MemoryBackend());
+  clock = Date.parse("2026-01-01T00:00:00Z");
+  await remote.inner.write("data/value.json", bytes('{"v":1}'));
+  remote.reset();
+});
+afterEach(async () => {
+  await dir.remove();
+});
+
+describe("cache", () => {
+  it("serves a fresh entry with no request", async () => {
+    const backend = cached();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(1);
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect((await backend.head("data/value.json")).size).toBe(7);
+    expect(remote.counts).toMatchObject({ read: 0, head: 0 });
+  });
+
+  it("revalidates an expired entry with exactly one conditional request; a 304 renews it", async () => {
+    const backend = cached({ expiryHours: 1 });
+    await readText(backend, "data/value.json");
+    remote.reset();
+    clock += 2 * HOUR;
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts).toMatchObject({ read: 1, conditionalRead: 1, notModified: 1, bytesRead: 0 });
+    remote.reset();
+    clock += HOUR / 2;
+    await readText(backend, "data/value.json");
+    expect(remote.counts.read).toBe(0);
+  });
+
+  it("replaces an expired entry whose object changed, written by another store instance", async () => {
+    const first = cached({ expiryHours: 1 });
+    await readText(first, "data/value.json");
+    const otherProcess = new CachedBackend(remote, new FsCacheStorage(join(dir.path, "other-cache")), {
+      expiryHours: 1,
+    });
+    await otherProcess.write("data/value.json", bytes('{"v":2}'));
+    expect(await readText(first, "data/value.json")).toBe('{"v":1}'); // still fresh: served from cache
+    clock += 2 * HOUR;
+    remote.reset();
+    expect(await readText(first, "data/value.json")).toBe('{"v":2}');
+    expect(remote.counts).toMatchObject({ read: 1, conditionalRead: 1, notModified: 0 });
+  });
+
+  it("fetches again when a cache file is truncated or overwritten with garbage", async () => {
+    const backend = cached();
+    await readText(backend, "data/value.json");
+    const [data] = await cacheFiles(".data");
+    if (!data) throw new Error("no cache file");
+    await truncate(data, 3);
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(1);
+    await writeFile(data, "garbage"); // same size as the value: only the checksum can tell
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(1);
+    const [record] = await cacheFiles(".json");
+    if (!record) throw new Error("no cache record");
+    await writeFile(record, "{ not json");
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(JSON.parse(await readFile(record, "utf8")).uri).toBe(remote.uri("data/value.json"));
+  });
+
+  it("shares one download among 20 concurrent reads of a cold key", async () => {
+    const backend = cached();
+    const results = await Promise.all(Array.from({ length: 20 }, () => readText(backend, "data/value.json")));
+    expect(new Set(results)).toEqual(new Set(['{"v":1}']));
+    expect(remote.counts.read).toBe(1);
+  });
+
+  it("never revalidates with cacheExpiryHours 0, and cleanupCache counts what it removed", async () => {
+    const forever = cached({ expiryHours: 0 });
+    await readText(forever, "data/value.json");
+    clock += 10_000 * HOUR;
+    remote.reset();
+    await readText(forever, "data/value.json");
+    expect(remote.counts.read).toBe(0);
+    expect(await forever.cleanup()).toBe(0);
+
+    await remote.inner.write("data/other.json", bytes("{}"));
+    const expiring = cached({ expiryHours: 1 });
+    await readText(expiring, "data/other.json");
+    clock += 2 * HOUR;
+    expect(await expiring.cleanup()).toBe(2);
+    expect(await cacheFiles(".data")).toEqual([]);
+  });
+
+  it("drops the entry on writes, deletes and copies through it", async () => {
+    const backend = cached();
+    await readText(backend, "data/value.json");
+    await backend.write("data/value.json", bytes('{"v":3}'));
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":3}');
+    expect(remote.counts.read).toBe(1);
+    await remote.inner.write("data/src.json", bytes('{"src":1}'));
+    await backend.copy("data/src.json", "data/value.json");
+    expect(await readText(backend, "data/value.json")).toBe('{"src":1}');
+    await backend.delete("data/value.json");
+    await expect(backend.read("data/value.json")).rejects.toMatchObject({ code: "KEY_NOT_FOUND" });
+  });
+
+  it("bypasses the cache with ignoreCache", async () => {
+    const backend = cached();
+    await readText(backend, "data/value.json");
+    remote.reset();
+    await (await backend.read("data/value.json", { ignoreCache: true })).bytes();
+    expect(remote.counts.read).toBe(1);
+  });
+
+  it("serves ranges from a cached object", async () => {
+    const backend = cached();
+    await readText(backend, "data/value.json");
+    remote.reset();
+    const part = await backend.read("data/value.json", { range: { offset: 1, length: 3 } });
+    expect(text(await part.bytes())).toBe('"v"');
+    expect(remote.counts.read).toBe(0);
+  });
+
+  it("evicts the least recently used entries beyond cacheMaxBytes", async () => {
+    for (const name of ["a", "b", "c"]) await remote.inner.write(`lru/${name}.bin`, new Uint8Array(400));
+    const backend = cached({ maxBytes: 1000 });
+    await (await backend.read("lru/a.bin")).bytes();
+    clock += 1;
+    await (await backend.read("lru/b.bin")).bytes();
+    clock += 1;
+    await (await backend.read("lru/a.bin")).bytes(); // a is now more recent than b
+    clock += 1;
+    await (await backend.read("lru/c.bin")).bytes();
+    remote.reset();
+    await (await backend.read("lru/a.bin")).bytes();
+    await (await backend.read("lru/c.bin")).bytes();
+    expect(remote.counts.read).toBe(0);
+    await (await backend.read("lru/b.bin")).bytes();
+    expect(remote.counts.read).toBe(1);
+  });
+});
