@@ -153,8 +153,11 @@ describe("cache", () => {
     expect(remote.counts.read).toBe(1);
   });
 
-  it("serves ranges from a cached object", async () => {
+  it("serves ranges from a cached object, and sends ranges of uncached ones to the remote alone", async () => {
     const backend = cached();
+    const cold = await backend.read("data/value.json", { range: { offset: 1, length: 3 } });
+    expect(text(await cold.bytes())).toBe('"v"');
+    expect(remote.counts).toMatchObject({ read: 1, bytesRead: 3 });
     await readText(backend, "data/value.json");
     remote.reset();
     const part = await backend.read("data/value.json", { range: { offset: 1, length: 3 } });

@@ -73,14 +73,22 @@ export class CachedBackend implements Backend {
       return this.#inner.read(key, options);
     }
     throwIfAborted(options.signal);
+    if (options.range) return this.#readRange(key, options);
     const entry = await raceAbort(this.#entry(key), options.signal);
-    const meta = metaOf(key, entry.record);
-    if (!options.range) {
-      options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-      return bytesResult(meta, entry.data.slice());
-    }
-    const range = resolveRange(options.range, entry.data.length);
-    return bytesResult(meta, entry.data.slice(range.start, range.end), range);
+    options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
+    return bytesResult(metaOf(key, entry.record), entry.data.slice());
+  }
+
+  /**
+   * A range comes from a fresh cached object when there is one; otherwise it goes to the remote
+   * alone: fetching a whole object to serve a Parquet footer would defeat the point of the range.
+   */
+  async #readRange(key: string, options: ReadOptions & { range: NonNullable<ReadOptions["range"]> }) {
+    const cached = await this.#storage.read(this.uri(key));
+    if (!cached || !isFresh(cached.record, this.#policy, this.#now())) return this.#inner.read(key, options);
+    this.#lastUsed.set(cached.record.uri, this.#now());
+    const range = resolveRange(options.range, cached.data.length);
+    return bytesResult(metaOf(key, cached.record), cached.data.slice(range.start, range.end), range);
   }
 
   async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
