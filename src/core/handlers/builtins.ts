@@ -2,11 +2,14 @@
  * The handlers every store starts with. Handlers for tables, arrays and images register here too; each
  * loads its codec lazily, so this list costs nothing until a format is used.
  */
+import { ArrowIpcHandler } from "./arrow.js";
 import { BytesHandler } from "./bytes.js";
 import { CborHandler } from "./cbor.js";
+import { CsvHandler } from "./csv.js";
 import type { DataHandler } from "./handler.js";
 import { JsonHandler } from "./json.js";
 import { JsonlHandler } from "./jsonl.js";
+import { ParquetHandler } from "./parquet.js";
 import { RefusedFormatHandler } from "./refused.js";
 import { TextHandler } from "./text.js";
 import { YamlHandler } from "./yaml.js";
@@ -21,5 +24,9 @@ export function builtinHandlers(): DataHandler[] {
     new TextHandler(),
     new BytesHandler(),
     new YamlHandler(),
+    // Tables: the three share priority 20 and Parquet comes last, so a bare-key table is written as Parquet.
+    new CsvHandler(),
+    new ArrowIpcHandler(),
+    new ParquetHandler(),
   ];
 }
