@@ -2,6 +2,27 @@
  * autostore-js/core: the runtime-agnostic core, for extension authors and for builds that bring
  * their own backends. Importing it registers only the `memory` scheme.
  */
+export {
+  bfloat16ToFloat32,
+  float16ToFloat32,
+  float32ToBfloat16,
+  float32ToFloat16,
+  type NdArrayOptions,
+  ndarray,
+} from "./arrays/helpers.js";
+export {
+  isNdArray,
+  isRasterImage,
+  isSparseMatrix,
+  isTypedArray,
+  type NdArray,
+  type RasterImage,
+  SAFETENSORS_METADATA,
+  type SparseFormat,
+  type SparseMatrix,
+  type Tensors,
+  type TypedArray,
+} from "./arrays/types.js";
 export type {
   Backend,
   ByteRange,
