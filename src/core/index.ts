@@ -54,6 +54,7 @@ export { MemoryBackend } from "./backends/memory.js";
 export { CachedBackend } from "./cache/cached-backend.js";
 export { type CachePolicy, isFresh } from "./cache/policy.js";
 export type { CacheEntry, CacheRecord, CacheStorage, CacheStorageFactory } from "./cache/storage.js";
+export { Dataset, type DatasetReadOptions } from "./dataset/dataset.js";
 export {
   AmbiguousKeyError,
   AutoStoreError,
@@ -72,7 +73,10 @@ export {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from "./errors.js";
+export { ArrowIpcHandler } from "./handlers/arrow.js";
+export { CsvHandler } from "./handlers/csv.js";
 export { DataHandler, type HandlerContext } from "./handlers/handler.js";
+export { ParquetHandler } from "./handlers/parquet.js";
 export { HandlerRegistry } from "./handlers/registry.js";
 export { MAX_KEY_BYTES, parseUri, validateKey } from "./keys.js";
 export { type FieldSpec, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
@@ -86,3 +90,6 @@ export {
   type PrimaryBackend,
   type SetOptions,
 } from "./store.js";
+export { isArrowTable, type TableLike } from "./tables/arrow.js";
+export type { ParquetCompression, ParquetWriteOptions } from "./tables/parquet.js";
+export { initParquetWasm, type ParquetWasmSource } from "./tables/wasm.js";

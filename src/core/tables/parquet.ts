@@ -76,10 +76,17 @@ export async function encodeParquet(
 
 const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 
-/** Why these bytes cannot be a Parquet file, or undefined when their frame looks right. */
-export function parquetFrameProblem(head: Uint8Array, tail: Uint8Array, size: number): string | undefined {
+/**
+ * Why these bytes cannot be a Parquet file, or undefined when their frame looks right: magic at both
+ * ends and a footer length that fits. `head` may be omitted when only the tail was fetched.
+ */
+export function parquetFrameProblem(
+  head: Uint8Array | undefined,
+  tail: Uint8Array,
+  size: number,
+): string | undefined {
   if (size < 12) return `${size} bytes is too short for a Parquet file`;
-  if (!MAGIC.every((b, i) => head[i] === b)) return "not a Parquet file (no PAR1 magic at the start)";
+  if (head && !MAGIC.every((b, i) => head[i] === b)) return "not a Parquet file (no PAR1 magic at the start)";
   const end = tail.length;
   if (!MAGIC.every((b, i) => tail[end - 4 + i] === b)) {
     return "the file is truncated or not Parquet (no PAR1 magic at the end: the footer is missing)";

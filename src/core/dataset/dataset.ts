@@ -1,0 +1,279 @@
+/**
+ * A folder of tabular files read as one table, lazily: opening it lists the folder and nothing else;
+ * `schema()` and `countRows()` read only Parquet footers; `toTable` and `batches` read only the
+ * columns (and, with a limit, the row groups) they need.
+ */
+import type * as Arrow from "apache-arrow";
+import { DecodeError, describeCause, isAutoStoreError, KeyNotFoundError } from "../errors.js";
+import { type ArrowModule, loadArrow } from "../tables/arrow.js";
+import { StalledReadError } from "../tables/range-source.js";
+import type { Member } from "./members.js";
+import { constantVector, type PartitionColumn } from "./partitions.js";
+
+/** Options of {@link Dataset.toTable} and {@link Dataset.batches}. */
+export interface DatasetReadOptions {
+  /** Columns to read, in the order wanted (partition columns included). @default every column */
+  columns?: readonly string[];
+  signal?: AbortSignal;
+}
+
+/** A file of a dataset with its Hive partition values. */
+export interface DatasetFile {
+  member: Member;
+  /** The key as the store's caller sees it. */
+  key: string;
+  /** One value per partition column (raw text; null for Hive's null partition). */
+  partitionValues: readonly (string | null)[];
+}
+
+// Footers are small: reading several at once hides request latency on object stores.
+const FOOTER_CONCURRENCY = 8;
+
+/**
+ * A lazy dataset: a folder of Parquet, CSV or Arrow IPC files that share one schema, plus Hive
+ * partition columns (`year=2024/`).
+ *
+ * @example
+ * const ds = await store.get<Dataset>("weather/2024/");
+ * ds.files;                                   // member keys, sorted
+ * await ds.countRows();                       // from Parquet footers
+ * const t = await ds.toTable({ columns: ["city", "temp"], limit: 1000 });
+ * for await (const batch of ds.batches({ columns: ["temp"] })) console.log(batch.numRows);
+ */
+export class Dataset {
+  /** The folder's URI, e.g. `s3://bucket/weather/2024/`. */
+  readonly uri: string;
+  /** The folder's key, ending in `/`. */
+  readonly key: string;
+  /** Member file keys, sorted. */
+  readonly files: readonly string[];
+  /** Names of the Hive partition columns, outermost first. */
+  readonly partitioning: readonly string[];
+  readonly #members: readonly DatasetFile[];
+  readonly #partitions: readonly PartitionColumn[];
+  #schema: Promise<Arrow.Schema> | undefined;
+
+  /** @internal Datasets are opened by `store.get("folder/")`. */
+  constructor(
+    key: string,
+    uri: string,
+    members: readonly DatasetFile[],
+    partitions: readonly PartitionColumn[],
+  ) {
+    this.key = key;
+    this.uri = uri;
+    this.#members = members;
+    this.#partitions = partitions;
+    this.files = Object.freeze(members.map((m) => m.key));
+    this.partitioning = Object.freeze(partitions.map((p) => p.name));
+  }
+
+  /**
+   * The dataset's schema: the files' columns (from Parquet footers), then the partition columns.
+   * Files that disagree (a missing column, another type) fail with a {@link DecodeError} naming both.
+   */
+  schema(options: { signal?: AbortSignal } = {}): Promise<Arrow.Schema> {
+    this.#schema ??= this.#unify(options.signal).catch((err: unknown) => {
+      this.#schema = undefined;
+      throw err;
+    });
+    return this.#schema;
+  }
+
+  /** The number of rows in all files, from Parquet footers (CSV and Arrow files are read whole). */
+  async countRows(options: { signal?: AbortSignal } = {}): Promise<number> {
+    const counts = await mapLimit(this.#members, FOOTER_CONCURRENCY, (m) =>
+      this.#wrap(m, () => m.member.numRows(options.signal)),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Reads the dataset (the `columns` asked for, at most `limit` rows) into one table. */
+  async toTable(options: DatasetReadOptions & { limit?: number } = {}): Promise<Arrow.Table> {
+    const arrow = await loadArrow();
+    const schema = await this.#project(options.columns, options.signal);
+    const batches: Arrow.RecordBatch[] = [];
+    for await (const batch of this.#read(arrow, schema, options)) batches.push(batch);
+    return new arrow.Table(schema, batches);
+  }
+
+  /** Streams the dataset as Arrow record batches, file by file, reading as the caller consumes. */
+  async *batches(
+    options: DatasetReadOptions & { batchSize?: number } = {},
+  ): AsyncGenerator<Arrow.RecordBatch> {
+    const arrow = await loadArrow();
+    const schema = await this.#project(options.columns, options.signal);
+    yield* this.#read(arrow, schema, options);
+  }
+
+  toString(): string {
+    return `Dataset(${this.uri}, ${this.files.length} files)`;
+  }
+
+  async *#read(
+    arrow: ArrowModule,
+    schema: Arrow.Schema,
+    options: DatasetReadOptions & { limit?: number; batchSize?: number },
+  ): AsyncGenerator<Arrow.RecordBatch> {
+    const partitionNames = new Set(this.#partitions.map((p) => p.name));
+    const fileColumns = schema.fields.map((f) => f.name).filter((n) => !partitionNames.has(n));
+    let remaining = options.limit ?? Infinity;
+    for (const file of this.#members) {
+      if (remaining <= 0) return;
+      const request = {
+        columns: options.columns === undefined ? undefined : fileColumns,
+        limit: Number.isFinite(remaining) ? remaining : undefined,
+        batchSize: options.batchSize,
+        signal: options.signal,
+      };
+      const iterator = file.member.batches(request);
+      for (;;) {
+        const next = await this.#wrap(file, () => iterator.next());
+        if (next.done) break;
+        let batch = next.value;
+        if (batch.numRows > remaining) batch = batch.slice(0, remaining);
+        remaining -= batch.numRows;
+        yield this.#conform(arrow, schema, file, batch);
+        if (remaining <= 0) {
+          await iterator.return(undefined);
+          return;
+        }
+      }
+    }
+  }
+
+  /** A batch laid out as `schema`: columns by name, types as the dataset's, partition values added. */
+  #conform(arrow: ArrowModule, schema: Arrow.Schema, file: DatasetFile, batch: Arrow.RecordBatch) {
+    const children = schema.fields.map((field) => {
+      const p = this.#partitions.findIndex((c) => c.name === field.name);
+      if (p >= 0) {
+        return constantVector(
+          arrow,
+          this.#partitions[p] as PartitionColumn,
+          file.partitionValues[p] ?? null,
+          batch.numRows,
+        );
+      }
+      const index = batch.schema.fields.findIndex((f) => f.name === field.name);
+      return retype(arrow, batch.data.children[index] as Arrow.Data, field.type);
+    });
+    const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, children });
+    return new arrow.RecordBatch(schema, data);
+  }
+
+  async #project(columns: readonly string[] | undefined, signal?: AbortSignal): Promise<Arrow.Schema> {
+    const arrow = await loadArrow();
+    const schema = await this.schema({ signal });
+    if (columns === undefined) return schema;
+    const fields = [...new Set(columns)].map((name) => {
+      const field = schema.fields.find((f) => f.name === name);
+      if (!field) {
+        throw new KeyNotFoundError(
+          `read ${this.uri}: no column '${name}'; columns: ${schema.fields.map((f) => f.name).join(", ")}`,
+          { key: this.key, uri: this.uri },
+        );
+      }
+      return field;
+    });
+    return new arrow.Schema(fields, schema.metadata);
+  }
+
+  async #unify(signal?: AbortSignal): Promise<Arrow.Schema> {
+    const arrow = await loadArrow();
+    const schemas = await mapLimit(this.#members, FOOTER_CONCURRENCY, (m) =>
+      this.#wrap(m, () => m.member.schema(signal)),
+    );
+    const first = schemas[0] as Arrow.Schema;
+    const firstFile = this.#members[0] as DatasetFile;
+    const nullable = new Map(first.fields.map((f) => [f.name, f.nullable]));
+    schemas.forEach((schema, i) => {
+      const file = this.#members[i] as DatasetFile;
+      const problem = schemaDifference(first, schema);
+      if (problem) {
+        throw new DecodeError(
+          `read ${this.uri}: the files disagree on the schema: ${problem(firstFile.key, file.key)}`,
+          { key: this.key, uri: this.uri, format: file.member.format },
+        );
+      }
+      for (const f of schema.fields) if (f.nullable) nullable.set(f.name, true);
+    });
+    const fileFields = first.fields.map(
+      (f) => new arrow.Field(f.name, f.type, nullable.get(f.name), f.metadata),
+    );
+    const names = new Set(fileFields.map((f) => f.name));
+    // A file column named like a partition key wins: its values are the data's own.
+    const partitionFields = this.#partitions
+      .filter((p) => !names.has(p.name))
+      .map((p) => new arrow.Field(p.name, p.type, true));
+    return new arrow.Schema([...fileFields, ...partitionFields]);
+  }
+
+  /** Runs one file's step, naming the file in any failure that is not already one of ours. */
+  async #wrap<T>(file: DatasetFile, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      if (isAutoStoreError(err) || (err instanceof Error && err.name === "AbortError")) throw err;
+      const format = file.member.format;
+      const reason = err instanceof StalledReadError ? err.message : describeCause(err);
+      throw new DecodeError(`read ${file.member.uri}: not valid ${format}: ${reason}`, {
+        key: file.key,
+        uri: file.member.uri,
+        backend: file.member.backend.scheme,
+        format,
+        cause: err,
+      });
+    }
+  }
+}
+
+/** How `other` differs from `base` (by column name and type), as a message naming both files. */
+function schemaDifference(base: Arrow.Schema, other: Arrow.Schema) {
+  const byName = new Map(other.fields.map((f) => [f.name, f]));
+  for (const f of base.fields) {
+    const o = byName.get(f.name);
+    if (!o) return (a: string, b: string) => `${a} has column '${f.name}', ${b} has not`;
+    if (String(o.type) !== String(f.type)) {
+      return (a: string, b: string) => `column '${f.name}' is ${f.type} in ${a} and ${o.type} in ${b}`;
+    }
+  }
+  const baseNames = new Set(base.fields.map((f) => f.name));
+  const extra = other.fields.find((f) => !baseNames.has(f.name));
+  if (extra) return (a: string, b: string) => `${b} has column '${extra.name}', ${a} has not`;
+  return undefined;
+}
+
+/**
+ * The same buffers under the dataset's type object: files agree on types by value, but Arrow compares
+ * dictionary ids too, and each file numbers its dictionaries from zero.
+ */
+function retype(arrow: ArrowModule, data: Arrow.Data, type: Arrow.DataType): Arrow.Data {
+  const childTypes = (type.children ?? []).map((f: Arrow.Field) => f.type);
+  const children = data.children.map((c, i) => {
+    const childType = childTypes[i];
+    return childType ? retype(arrow, c, childType) : c;
+  });
+  return new arrow.Data(
+    type,
+    data.offset,
+    data.length,
+    data.nullCount,
+    data.buffers as never,
+    children,
+    data.dictionary,
+  );
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
