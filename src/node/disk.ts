@@ -4,10 +4,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Dirent, Stats } from "node:fs";
+import * as fsCallbacks from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import {
   type Backend,
   bytesResult,
@@ -40,6 +42,36 @@ export const TEMP_PREFIX = ".autostore-tmp-";
 // Files up to this size are read in one pass when opened; larger ones stay open until their body is
 // taken as bytes or as a stream.
 const EAGER_READ_LIMIT = 8 * 1024 * 1024;
+
+// How many folders a recursive listing reads ahead of the one it is yielding.
+const LIST_READ_AHEAD = 4;
+
+// Plain descriptors through the callback API: per call they cost about half of what a `fs/promises`
+// FileHandle does (open, stat, read, close: 2,000 small reads ~21 ms vs ~40 ms at concurrency 16),
+// which is most of the time of a small read.
+const fdOpen = promisify(fsCallbacks.open);
+const fdStat = promisify(fsCallbacks.fstat);
+const fdRead = promisify(fsCallbacks.read);
+const fdClose = promisify(fsCallbacks.close);
+
+/** A folder's entry in a listing, with its entries once a recursive listing has started reading them. */
+interface ListedChild {
+  name: string;
+  dir: boolean;
+  sortKey: string;
+  children?: Promise<ListedChild[]>;
+}
+
+/** A folder being yielded by a recursive listing. */
+interface ListingFrame {
+  folder: string;
+  children: ListedChild[];
+  next: number;
+  /** Its sub-folders in order, and how many of them have been entered and started reading. */
+  folders: ListedChild[];
+  entered: number;
+  started: number;
+}
 
 /** Options of {@link DiskBackend}. */
 export interface DiskBackendOptions {
@@ -77,25 +109,20 @@ export class DiskBackend implements Backend {
   async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
     throwIfAborted(options.signal);
     const real = await this.#realFile(key);
+    const small = await this.#readSmall(real, key, options);
+    if (small !== undefined) return small;
+    // Too large to read at once: a FileHandle, which stays open for the body and can stream.
     const handle = await fs.open(real, "r").catch((err: unknown) => {
       throw this.#mapError(err, "read", key);
     });
     let keepOpen = false;
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw this.#notFound(key, "it is a folder");
-      const meta = this.#meta(key, stat);
-      if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
-        throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
-          ...this.#context(key),
-          status: 412,
-        });
-      }
-      if (options.ifNoneMatch !== undefined && options.ifNoneMatch === meta.etag)
-        return notModifiedResult(meta);
-      const range = options.range ? resolveRange(options.range, stat.size) : { start: 0, end: stat.size };
+      const found = this.#checkRead(key, await handle.stat(), options);
+      if ("answer" in found) return found.answer;
+      const { meta, range } = found;
       const length = range.end - range.start;
       if (length <= EAGER_READ_LIMIT) {
+        // Replaced by a smaller file since `#readSmall` looked.
         const data = await readAt(handle, range.start, length, options.signal);
         options.onProgress?.({ loaded: length, total: length });
         return bytesResult(meta, data, options.range ? range : undefined);
@@ -107,6 +134,58 @@ export class DiskBackend implements Backend {
     } finally {
       if (!keepOpen) await handle.close();
     }
+  }
+
+  /** Reads the file whole if what is asked of it is at most {@link EAGER_READ_LIMIT} bytes; else undefined. */
+  async #readSmall(real: string, key: string, options: ReadOptions): Promise<ReadResult | undefined> {
+    const fd = await fdOpen(real, "r").catch((err: unknown) => {
+      throw this.#mapError(err, "read", key);
+    });
+    try {
+      const found = this.#checkRead(key, await fdStat(fd), options);
+      if ("answer" in found) return found.answer;
+      const { meta, range } = found;
+      const length = range.end - range.start;
+      if (length > EAGER_READ_LIMIT) return undefined;
+      const data = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        throwIfAborted(options.signal);
+        const { bytesRead } = await fdRead(fd, data, done, length - done, range.start + done);
+        if (bytesRead === 0) break; // the file shrank meanwhile
+        done += bytesRead;
+      }
+      options.onProgress?.({ loaded: done, total: done });
+      return bytesResult(
+        meta,
+        done < length ? data.subarray(0, done) : data,
+        options.range ? range : undefined,
+      );
+    } catch (err) {
+      throw this.#mapError(err, "read", key);
+    } finally {
+      await fdClose(fd);
+    }
+  }
+
+  /** The checks of a read on an open file: its metadata and range, or the answer when nothing is to be read. */
+  #checkRead(
+    key: string,
+    stat: Stats,
+    options: ReadOptions,
+  ): { meta: ObjectMeta; range: { start: number; end: number } } | { answer: ReadResult } {
+    if (!stat.isFile()) throw this.#notFound(key, "it is a folder");
+    const meta = this.#meta(key, stat);
+    if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
+      throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
+        ...this.#context(key),
+        status: 412,
+      });
+    }
+    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === meta.etag)
+      return { answer: notModifiedResult(meta) };
+    const range = options.range ? resolveRange(options.range, stat.size) : { start: 0, end: stat.size };
+    return { meta, range };
   }
 
   #lazyResult(
@@ -173,26 +252,55 @@ export class DiskBackend implements Backend {
     const namePrefix = prefix.slice(slash + 1);
     const realRoot = await this.#tryRealRoot();
     if (realRoot === undefined) return;
-    yield* this.#walk(realRoot, folder, namePrefix, options);
+    throwIfAborted(options.signal);
+    // Depth-first over an explicit stack (nested generators would cost every key one more promise per
+    // level), reading the next few folders while the current one's keys are yielded.
+    const stack = [listingFrame(folder, await this.#children(realRoot, folder, namePrefix))];
+    for (let frame = stack[0]; frame !== undefined; frame = stack[stack.length - 1]) {
+      const child = frame.children[frame.next++];
+      if (child === undefined) {
+        stack.pop();
+        continue;
+      }
+      const key = frame.folder + child.name;
+      if (child.dir) {
+        if (options.delimiter) {
+          yield { prefix: `${key}/` };
+          continue;
+        }
+        throwIfAborted(options.signal);
+        frame.entered++;
+        while (frame.started < Math.min(frame.entered + LIST_READ_AHEAD, frame.folders.length)) {
+          const next = frame.folders[frame.started++] as ListedChild;
+          next.children = this.#children(realRoot, `${frame.folder}${next.name}/`, "");
+          // Read ahead and maybe never awaited (the caller may stop early): handled here, thrown when awaited.
+          next.children.catch(() => undefined);
+        }
+        stack.push(listingFrame(`${key}/`, await (child.children as Promise<ListedChild[]>)));
+      } else if (options.metadata) {
+        try {
+          yield this.#meta(key, await fs.stat(path.join(this.directory, key)));
+        } catch (err) {
+          // Removed between readdir and stat: it is simply no longer there.
+          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw this.#mapError(err, "list", key);
+        }
+      } else {
+        yield { key };
+      }
+    }
   }
 
-  /** Yields a folder's entries in lexicographic key order, descending into sub-folders. */
-  async *#walk(
-    realRoot: string,
-    folder: string,
-    namePrefix: string,
-    options: ListOptions,
-  ): AsyncIterable<ListedObject | CommonPrefix> {
-    throwIfAborted(options.signal);
+  /** A folder's files and sub-folders in lexicographic key order, without temporary files. */
+  async #children(realRoot: string, folder: string, namePrefix: string): Promise<ListedChild[]> {
     let entries: Dirent[];
     try {
       entries = await fs.readdir(path.join(this.directory, folder), { withFileTypes: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
       throw this.#mapError(err, "list", folder);
     }
-    const children: Array<{ name: string; dir: boolean; sortKey: string }> = [];
+    const children: ListedChild[] = [];
     for (const entry of entries) {
       if (!entry.name.startsWith(namePrefix) || entry.name.startsWith(TEMP_PREFIX)) continue;
       let dir = entry.isDirectory();
@@ -208,22 +316,7 @@ export class DiskBackend implements Backend {
       children.push({ name: entry.name, dir, sortKey: dir ? `${entry.name}/` : entry.name });
     }
     children.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-    for (const child of children) {
-      const key = folder + child.name;
-      if (child.dir) {
-        if (options.delimiter) yield { prefix: `${key}/` };
-        else yield* this.#walk(realRoot, `${key}/`, "", options);
-      } else if (options.metadata) {
-        try {
-          yield this.#meta(key, await fs.stat(path.join(this.directory, key)));
-        } catch (err) {
-          // Removed between readdir and stat: it is simply no longer there.
-          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw this.#mapError(err, "list", key);
-        }
-      } else {
-        yield { key };
-      }
-    }
+    return children;
   }
 
   async #linkTarget(realRoot: string, key: string): Promise<"file" | "other"> {
@@ -343,6 +436,16 @@ export class DiskBackend implements Backend {
   async #prepareWrite(key: string): Promise<string> {
     const file = path.join(this.directory, validateKey(key));
     const folder = path.dirname(file);
+    // Usually the folder exists already: one check of its real path then replaces the four calls below.
+    // The trailing separator makes a file in the folder's place fail here and take the full path, which
+    // reports it as the full path always has.
+    if (this.#realRoot !== undefined) {
+      const real = await fs.realpath(folder + path.sep).catch(() => undefined);
+      if (real !== undefined) {
+        if (real !== this.#realRoot && !isInside(this.#realRoot, real)) throw this.#outside(key);
+        return file;
+      }
+    }
     await fs.mkdir(this.directory, { recursive: true }).catch((err: unknown) => {
       throw this.#mapError(err, "write", key);
     });
@@ -451,6 +554,10 @@ export class DiskBackend implements Backend {
         });
     }
   }
+}
+
+function listingFrame(folder: string, children: ListedChild[]): ListingFrame {
+  return { folder, children, next: 0, folders: children.filter((c) => c.dir), entered: 0, started: 0 };
 }
 
 function isInside(realRoot: string, real: string): boolean {
