@@ -9,6 +9,7 @@
  */
 import { setCacheStorageFactory } from "../core/cache/storage.js";
 import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
+import { s3BackendFactory } from "../s3/index.js";
 import { FsCacheStorage } from "./cache-fs.js";
 import { DiskBackend } from "./disk.js";
 import { fileUriToPath, splitFileUri } from "./file-uri.js";
@@ -19,9 +20,10 @@ registerSchemeFactory("file", {
   split: splitFileUri,
 });
 setLocalScheme("file");
+registerSchemeFactory("s3", s3BackendFactory());
 setCacheStorageFactory((location) => new FsCacheStorage(location));
 
 export * from "../core/index.js";
-export { S3Options, type S3OptionsInit } from "../s3/index.js";
+export { S3Backend, S3Options, type S3OptionsInit } from "../s3/index.js";
 export { defaultCacheDir, FsCacheStorage } from "./cache-fs.js";
 export { DiskBackend, TEMP_PREFIX } from "./disk.js";

@@ -6,6 +6,7 @@
 import { type FieldSpec, Options, type OptionsInit } from "../core/options.js";
 
 const MiB = 1024 * 1024;
+const CHECKSUM_MODES = ["WHEN_SUPPORTED", "WHEN_REQUIRED"] as const;
 /** S3's smallest allowed part (all but the last). */
 export const MIN_PART_SIZE = 5 * MiB;
 
@@ -40,6 +41,31 @@ export interface S3OptionsInit extends OptionsInit {
   multipartChunkSize?: number;
   /** Parts (and other requests of one call) in flight at once. @default 10 */
   maxConcurrency?: number;
+  /**
+   * When to send request checksums. `"WHEN_SUPPORTED"` (the AWS SDK's default) sends stream bodies as
+   * `aws-chunked` with a trailing CRC32, which many S3-compatible servers reject or store verbatim
+   * (a silently corrupt object); `"WHEN_REQUIRED"` sends checksums only where S3 demands one.
+   * @default "WHEN_SUPPORTED" for AWS, "WHEN_REQUIRED" when `endpoint` is set
+   */
+  requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+  /**
+   * When to validate response checksums; see {@link S3OptionsInit.requestChecksumCalculation}.
+   * @default "WHEN_SUPPORTED" for AWS, "WHEN_REQUIRED" when `endpoint` is set
+   */
+  responseChecksumValidation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+  /**
+   * The service honours `If-None-Match: *` on PUT, so `mode: "create"` writes are atomic. Set `false`
+   * for servers that ignore it; create-mode writes then check with a HEAD first, which is not atomic.
+   * @default true
+   */
+  conditionalWrites?: boolean;
+  /**
+   * How requests are made: `"sdk"` through `@aws-sdk/client-s3` (loaded on the first request), or
+   * `"fetch"`, SigV4-signed `fetch` calls with no SDK client, for runtimes where the SDK does not run
+   * (workerd, Vercel edge) or to shed its per-request cost.
+   * @default "sdk" on Node and in browsers, "fetch" in the edge build
+   */
+  transport?: "sdk" | "fetch";
 }
 
 /** Options of S3 and S3-compatible services; see {@link S3OptionsInit} for each field. */
@@ -70,6 +96,10 @@ export class S3Options extends Options {
       description: "bytes, 5 MiB to 5 GiB",
     },
     maxConcurrency: { kind: "integer", min: 1, max: 1000 },
+    requestChecksumCalculation: { kind: "string", oneOf: CHECKSUM_MODES },
+    responseChecksumValidation: { kind: "string", oneOf: CHECKSUM_MODES },
+    conditionalWrites: { kind: "boolean" },
+    transport: { kind: "string", oneOf: ["sdk", "fetch"] },
   };
 
   static override readonly defaults: Readonly<Record<string, unknown>> = {
@@ -79,6 +109,7 @@ export class S3Options extends Options {
     multipartThreshold: 64 * MiB,
     multipartChunkSize: 16 * MiB,
     maxConcurrency: 10,
+    conditionalWrites: true,
   };
 
   declare readonly profile?: string;
@@ -93,6 +124,10 @@ export class S3Options extends Options {
   declare readonly multipartThreshold: number;
   declare readonly multipartChunkSize: number;
   declare readonly maxConcurrency: number;
+  declare readonly requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+  declare readonly responseChecksumValidation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
+  declare readonly conditionalWrites: boolean;
+  declare readonly transport?: "sdk" | "fetch";
 
   /** Validates the fields; see {@link S3OptionsInit}. */
   constructor(init: S3OptionsInit = {}) {

@@ -1,0 +1,671 @@
+/**
+ * The S3 backend: one bucket (and an optional prefix in it) of AWS S3 or any S3-compatible service.
+ * Isomorphic: it loads its request path (`sdk-transport.ts` or `fetch-transport.ts`) on the first
+ * request, so constructing it is cheap and never loads the AWS SDK.
+ *
+ * Where services differ from S3 and how this copes:
+ * - suffix ranges (`bytes=-N`) that a server answers wrongly are detected from `Content-Range` and
+ *   asked again with explicit offsets;
+ * - a server that ignores `Range` (200 instead of 206) is read only up to the end of the range;
+ * - `CopySource` is sent percent-encoded as S3 documents it, and again as `encodeURI` leaves it for
+ *   servers that decode it with `decodeURI` (s3rver) when the first form names no object;
+ * - create-mode writes use `If-None-Match: *`; with `conditionalWrites: false` they check first.
+ */
+import {
+  type Backend,
+  bytesResult,
+  type CallOptions,
+  type Capabilities,
+  type CommonPrefix,
+  copyAcross,
+  type ListedObject,
+  type ListOptions,
+  notModifiedResult,
+  type ObjectMeta,
+  type ReadOptions,
+  type ReadResult,
+  type WriteOptions,
+} from "../core/backend.js";
+import {
+  BackendError,
+  ConfigError,
+  describeCause,
+  KeyNotFoundError,
+  throwIfAborted,
+  UnsupportedOperationError,
+} from "../core/errors.js";
+import { validateKey, validatePrefix } from "../core/keys.js";
+import { contentTypeFor } from "../core/mime.js";
+import type { Logger } from "../core/options.js";
+import {
+  type ByteSource,
+  chunksOf,
+  discardSource,
+  parseContentRange,
+  peekStream,
+  rangeHeader,
+  rangeStart,
+  resumableChunks,
+  sliceChunks,
+  streamResult,
+} from "../core/transfer.js";
+import { toStoreError } from "./errors.js";
+import { type S3Credentials, S3Options, type S3OptionsInit } from "./options.js";
+import type { GetObjectOutput, ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
+
+/** S3 copies at most 5 GiB in one request; larger objects are copied by streaming them. */
+const MAX_COPY_SIZE = 5 * 1024 ** 3;
+/** SigV4 presigned URLs live at most 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+// Characters `encodeURI` leaves as they are but `encodeURIComponent` escapes: a key with one of them
+// has two different `CopySource` spellings.
+const RESERVED_IN_COPY_SOURCE = /[;,?:@&=+$#]/;
+
+/** How an {@link S3Backend} is made. */
+export interface S3BackendInit {
+  /** The scheme served (`s3`, `minio`, `r2`…). @default "s3" */
+  scheme?: string;
+  /** Options (or their fields) for this service. @default new S3Options() */
+  options?: S3Options | S3OptionsInit;
+  /** The request path when `options.transport` does not name one. @default "sdk" */
+  defaultTransport?: "sdk" | "fetch";
+}
+
+/**
+ * A bucket (and prefix) of S3 or an S3-compatible service, as a {@link Backend}.
+ *
+ * @example
+ * const backend = new S3Backend("my-bucket/data/", { options: { region: "eu-west-1" } });
+ * await backend.write("a.json", new TextEncoder().encode("{}"));
+ */
+export class S3Backend implements Backend {
+  readonly scheme: string;
+  readonly root: string;
+  readonly capabilities: Capabilities;
+  /** The bucket's name. */
+  readonly bucket: string;
+  /** The prefix inside the bucket that keys are relative to: empty, or ending in `/`. */
+  readonly prefix: string;
+  readonly #options: S3Options;
+  readonly #transportKind: "sdk" | "fetch";
+  #transport: Promise<S3Transport> | undefined;
+  #closed = false;
+
+  /**
+   * @param root `bucket/prefix/` (what follows `s3://`), or a full `scheme://bucket/prefix/` URI.
+   * @param init the scheme, options and default request path.
+   */
+  constructor(root: string, init: S3BackendInit = {}) {
+    const uri = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(root);
+    this.scheme = (init.scheme ?? uri?.[1] ?? "s3").toLowerCase();
+    const rest = uri ? (uri[2] as string) : root;
+    const slash = rest.indexOf("/");
+    this.bucket = slash === -1 ? rest : rest.slice(0, slash);
+    const prefix = slash === -1 ? "" : rest.slice(slash + 1).replace(/\/+$/, "");
+    if (this.bucket === "") {
+      throw new ConfigError(`${this.scheme}://${rest}: name a bucket, as in ${this.scheme}://bucket/prefix/`);
+    }
+    validatePrefix(prefix);
+    this.prefix = prefix === "" ? "" : `${prefix}/`;
+    this.root = `${this.scheme}://${this.bucket}/${this.prefix}`;
+    const given = init.options ?? {};
+    this.#options = given instanceof S3Options ? given : new S3Options(given);
+    if ((this.#options.accessKeyId === undefined) !== (this.#options.secretAccessKey === undefined)) {
+      throw new ConfigError(`${this.root}: give both accessKeyId and secretAccessKey, or neither`, {
+        field: this.#options.accessKeyId === undefined ? "accessKeyId" : "secretAccessKey",
+      });
+    }
+    this.#transportKind = this.#options.transport ?? init.defaultTransport ?? "sdk";
+    this.capabilities = {
+      rangeRead: true,
+      presign: !this.#options.anonymous,
+      multipart: true,
+      writable: true,
+      conditionalWrite: this.#options.conditionalWrites,
+    };
+  }
+
+  uri(key: string): string {
+    return this.root + key;
+  }
+
+  /** The request path in use: `"sdk"` or `"fetch"`. */
+  get transport(): "sdk" | "fetch" {
+    return this.#transportKind;
+  }
+
+  // ---- reading ----
+
+  async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
+    validateKey(key);
+    throwIfAborted(options.signal);
+    if (options.ifNoneMatch !== undefined) {
+      // A HEAD answers "unchanged" with the object's full metadata in one request; a 304 to a GET
+      // carries neither size nor (on some servers) the ETag.
+      const meta = await this.head(key, options);
+      if (meta.etag === options.ifNoneMatch) return notModifiedResult(meta);
+    }
+    const range = options.range;
+    const header = range ? rangeHeader(range) : undefined;
+    if (range && header === undefined) {
+      const meta = await this.head(key, options);
+      const start = rangeStart(range, meta.size);
+      return bytesResult(meta, new Uint8Array(0), { start, end: start });
+    }
+    let out: GetObjectOutput;
+    try {
+      out = await this.#getObject(key, header, options.ifMatch, options.signal);
+    } catch (err) {
+      // 416: the range starts at or past the end (or the object is empty): nothing to read.
+      if (range && err instanceof BackendError && err.status === 416) {
+        const meta = await this.head(key, options);
+        return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
+      }
+      throw err;
+    }
+    let contentRange = parseContentRange(out.contentRange);
+    if (
+      range &&
+      out.status === 206 &&
+      contentRange?.start !== undefined &&
+      contentRange.total !== undefined
+    ) {
+      const want = rangeStart(range, contentRange.total);
+      if (contentRange.start !== want) {
+        // The server answered another range than asked (s3rver serves `bytes=-N` as `bytes=0-N`):
+        // ask again with explicit offsets, pinned to the version just seen.
+        await discardSource(out.body);
+        const end =
+          "suffix" in range || range.length === undefined
+            ? contentRange.total
+            : Math.min(contentRange.total, want + range.length);
+        const meta = this.#meta(key, out, contentRange.total);
+        if (want >= end) return bytesResult(meta, new Uint8Array(0), { start: want, end: want });
+        out = await this.#getObject(
+          key,
+          `bytes=${want}-${end - 1}`,
+          out.etag ?? options.ifMatch,
+          options.signal,
+        );
+        contentRange = parseContentRange(out.contentRange);
+        if (out.status !== 206 || contentRange?.start !== want) {
+          await discardSource(out.body);
+          throw new BackendError(`read ${this.uri(key)}: the server does not honour byte ranges`, {
+            key,
+            uri: this.uri(key),
+            backend: this.scheme,
+            status: out.status,
+          });
+        }
+      }
+    }
+    let size = contentRange?.total ?? (out.status === 206 ? undefined : out.contentLength);
+    if (size === undefined) {
+      // Neither Content-Range nor Content-Length told the size (a streamed body): ask for it.
+      size = (await this.head(key, options)).size;
+    }
+    return this.#result(key, out, contentRange, size, options);
+  }
+
+  async #getObject(
+    key: string,
+    range: string | undefined,
+    ifMatch: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<GetObjectOutput> {
+    return this.#call("read", key, signal, (t) =>
+      t.getObject({ bucket: this.bucket, key: this.prefix + key, range, ifMatch, signal }),
+    );
+  }
+
+  #result(
+    key: string,
+    out: GetObjectOutput,
+    contentRange: ReturnType<typeof parseContentRange>,
+    size: number,
+    options: ReadOptions,
+  ): ReadResult {
+    const partial = out.status === 206 && contentRange?.start !== undefined && contentRange.end !== undefined;
+    const meta = this.#meta(key, out, size);
+    const etag = out.etag;
+    let chunks: AsyncGenerator<Uint8Array, void, undefined>;
+    let range: { start: number; end: number } | undefined;
+    if (partial) {
+      const start = contentRange?.start as number;
+      const end = contentRange?.end as number;
+      range = { start, end };
+      chunks = this.#resumable(key, out.body, start, end, etag, options);
+    } else if (options.range) {
+      // A 200 to a ranged request: the whole object is coming. Take the range and hang up after it.
+      const from = rangeStart(options.range, size);
+      const to =
+        "suffix" in options.range || options.range.length === undefined
+          ? size
+          : Math.min(size, from + options.range.length);
+      range = { start: from, end: to };
+      chunks = sliceChunks(this.#resumable(key, out.body, 0, to, etag, options), from, to);
+    } else {
+      chunks = this.#resumable(key, out.body, 0, size, etag, options);
+    }
+    const length = range ? range.end - range.start : size;
+    const resultOptions: Parameters<typeof streamResult>[2] = {};
+    if (length !== undefined) resultOptions.length = length;
+    if (range) resultOptions.range = range;
+    if (options.onProgress) resultOptions.onProgress = options.onProgress;
+    if (options.signal) resultOptions.signal = options.signal;
+    return streamResult(meta, chunks, resultOptions);
+  }
+
+  /** A body that resumes with a ranged GET pinned to `etag` when its connection breaks. */
+  #resumable(
+    key: string,
+    source: ByteSource,
+    start: number,
+    end: number,
+    etag: string | undefined,
+    options: ReadOptions,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    const logger = this.#logger;
+    const resume: Parameters<typeof resumableChunks>[0] = {
+      source,
+      start,
+      end,
+      maxResumes: this.#options.maxRetries,
+      onResume: (offset, attempt, cause) =>
+        logger?.info(
+          `${this.scheme}: resuming read of ${this.uri(key)} at byte ${offset} (attempt ${attempt}): ${describeCause(cause)}`,
+        ),
+    };
+    if (options.signal) resume.signal = options.signal;
+    // Without an ETag nothing pins the object: starting over is the only safe way.
+    if (etag !== undefined) {
+      resume.reopen = async (offset) => {
+        const again = await this.#getObject(key, `bytes=${offset}-${end - 1}`, etag, options.signal);
+        // Servers that ignore If-Match (s3rver) still tell the ETag: a different one is a new version.
+        if (again.etag !== undefined && again.etag !== etag) {
+          await discardSource(again.body);
+          throw new BackendError(`read ${this.uri(key)}: the object changed while it was being read`, {
+            key,
+            uri: this.uri(key),
+            backend: this.scheme,
+            status: 412,
+            backendCode: "PreconditionFailed",
+          });
+        }
+        const got = parseContentRange(again.contentRange);
+        if (again.status === 206 && got?.start === offset) return again.body;
+        if (again.status === 200) return sliceChunks(chunksOf(again.body), offset, end);
+        await discardSource(again.body);
+        throw new BackendError(
+          `read ${this.uri(key)}: the server answered a resumed read with another range`,
+          {
+            key,
+            uri: this.uri(key),
+            backend: this.scheme,
+            status: again.status,
+          },
+        );
+      };
+    }
+    return resumableChunks(resume);
+  }
+
+  #meta(key: string, out: GetObjectOutput, size: number): ObjectMeta {
+    const meta: ObjectMeta = { key, size, modifiedTime: out.modifiedTime ?? new Date(0) };
+    if (out.etag !== undefined) meta.etag = out.etag;
+    if (out.contentType !== undefined) meta.contentType = out.contentType;
+    return meta;
+  }
+
+  async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    validateKey(key);
+    const info = await this.#call("head", key, options.signal, (t) =>
+      t.headObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
+    );
+    const meta: ObjectMeta = { key, size: info.size, modifiedTime: info.modifiedTime ?? new Date(0) };
+    if (info.etag !== undefined) meta.etag = info.etag;
+    if (info.contentType !== undefined) meta.contentType = info.contentType;
+    return meta;
+  }
+
+  // ---- writing ----
+
+  async write(
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    options: WriteOptions = {},
+  ): Promise<ObjectMeta> {
+    validateKey(key);
+    throwIfAborted(options.signal);
+    const create = options.mode === "create";
+    if (create && !this.capabilities.conditionalWrite && (await this.#exists(key, options.signal))) {
+      throw this.#alreadyExists(key);
+    }
+    const contentType = options.contentType ?? contentTypeFor(key);
+    const threshold = this.#options.multipartThreshold;
+    let data: Uint8Array | undefined;
+    let stream: ReadableStream<Uint8Array> | undefined;
+    if (body instanceof Uint8Array) data = body;
+    else {
+      // Read up to the threshold: a stream that ends within it goes up in one PUT (which the SDK can
+      // retry, having the bytes), a longer one in parts.
+      const peeked = await peekStream(body, threshold, options.signal);
+      if (peeked.done) data = peeked.bytes;
+      else stream = peeked.rest;
+    }
+    let out: WriteOutput;
+    let size: number;
+    try {
+      if (data !== undefined && data.length <= threshold) {
+        size = data.length;
+        const bytes = data;
+        out = await this.#call("write", key, options.signal, (t) =>
+          t.putObject({
+            bucket: this.bucket,
+            key: this.prefix + key,
+            body: bytes,
+            contentType,
+            ...(create ? { ifNoneMatch: "*" } : {}),
+            signal: options.signal,
+          }),
+        );
+        options.onProgress?.({ loaded: size, total: size });
+      } else {
+        let counted = 0;
+        const source =
+          data ??
+          (stream as ReadableStream<Uint8Array>).pipeThrough(
+            new TransformStream<Uint8Array, Uint8Array>({
+              transform(chunk, controller) {
+                counted += chunk.length;
+                controller.enqueue(chunk);
+              },
+            }),
+          );
+        const total = data?.length ?? options.size;
+        const onProgress = options.onProgress;
+        out = await this.#call("write", key, options.signal, (t) =>
+          t.upload({
+            bucket: this.bucket,
+            key: this.prefix + key,
+            body: source,
+            ...(total === undefined ? {} : { size: total }),
+            contentType,
+            ...(create ? { ifNoneMatch: "*" } : {}),
+            partSize: this.#options.multipartChunkSize,
+            queueSize: this.#options.maxConcurrency,
+            signal: options.signal,
+            ...(onProgress ? { onProgress: (loaded: number) => onProgress({ loaded, total }) } : {}),
+          }),
+        );
+        size = data?.length ?? counted;
+      }
+    } catch (err) {
+      if (create && err instanceof BackendError && err.status === 412) throw this.#alreadyExists(key, err);
+      throw err;
+    }
+    const meta: ObjectMeta = { key, size, modifiedTime: out.serverTime ?? new Date(), contentType };
+    if (out.etag !== undefined) meta.etag = out.etag;
+    return meta;
+  }
+
+  async #exists(key: string, signal: AbortSignal | undefined): Promise<boolean> {
+    try {
+      await this.head(key, signal ? { signal } : {});
+      return true;
+    } catch (err) {
+      if (err instanceof KeyNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  #alreadyExists(key: string, cause?: unknown): BackendError {
+    return new BackendError(`write ${this.uri(key)}: already exists`, {
+      key,
+      uri: this.uri(key),
+      backend: this.scheme,
+      status: 412,
+      backendCode: "PreconditionFailed",
+      cause,
+    });
+  }
+
+  // ---- listing ----
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
+    validatePrefix(prefix);
+    const root = this.prefix;
+    let token: string | undefined;
+    do {
+      const continuation = token;
+      const page = await this.#call("list", prefix, options.signal, (t) =>
+        t.listObjects({
+          bucket: this.bucket,
+          prefix: root + prefix,
+          ...(options.delimiter ? { delimiter: "/" } : {}),
+          ...(continuation === undefined ? {} : { continuationToken: continuation }),
+          signal: options.signal,
+        }),
+      );
+      for (const entry of mergePage(page.objects, page.prefixes)) {
+        if ("prefix" in entry) {
+          yield { prefix: entry.prefix.slice(root.length) };
+          continue;
+        }
+        const key = entry.key.slice(root.length);
+        // Zero-byte "folder" markers that consoles create are not objects of the store.
+        if (key === "" || key.endsWith("/")) continue;
+        const listed: ListedObject = { key };
+        if (entry.size !== undefined) listed.size = entry.size;
+        if (entry.modifiedTime !== undefined) listed.modifiedTime = entry.modifiedTime;
+        if (entry.etag !== undefined) listed.etag = entry.etag;
+        yield listed;
+      }
+      token = page.nextToken;
+    } while (token !== undefined);
+  }
+
+  // ---- deleting and copying ----
+
+  async delete(key: string, options: CallOptions = {}): Promise<void> {
+    // S3 deletes a missing key without complaint; the contract says KeyNotFoundError.
+    await this.head(key, options);
+    await this.#call("delete", key, options.signal, (t) =>
+      t.deleteObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
+    );
+  }
+
+  /** A server-side copy (CopyObject), pinned to the source's version; over 5 GiB, a streamed one. */
+  async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    validateKey(to);
+    const source = await this.head(from, options);
+    if (source.size > MAX_COPY_SIZE) return copyAcross(this, from, this, to, options);
+    const fullFrom = this.prefix + from;
+    const attempt = (copySource: string) =>
+      this.#call("copy", from, options.signal, (t) =>
+        t.copyObject({
+          bucket: this.bucket,
+          key: this.prefix + to,
+          copySource,
+          ...(source.etag === undefined ? {} : { ifMatch: source.etag }),
+          signal: options.signal,
+        }),
+      );
+    let out: Awaited<ReturnType<typeof attempt>>;
+    try {
+      out = await attempt(
+        `${encodeURIComponent(this.bucket)}/${fullFrom.split("/").map(encodeURIComponent).join("/")}`,
+      );
+    } catch (err) {
+      // The HEAD just found the source: "no such key" here means the server decoded the name
+      // differently (s3rver decodes CopySource with decodeURI).
+      if (!(err instanceof KeyNotFoundError) || !RESERVED_IN_COPY_SOURCE.test(fullFrom)) throw err;
+      out = await attempt(encodeURI(`${this.bucket}/${fullFrom}`));
+    }
+    const meta: ObjectMeta = { key: to, size: source.size, modifiedTime: out.modifiedTime ?? new Date() };
+    const etag = out.etag ?? source.etag;
+    if (etag !== undefined) meta.etag = etag;
+    if (source.contentType !== undefined) meta.contentType = source.contentType;
+    return meta;
+  }
+
+  /** A presigned URL that grants `method` on `key` for `expiresIn` seconds (at most 7 days). */
+  async presign(key: string, options: { expiresIn: number; method: "GET" | "PUT" }): Promise<string> {
+    validateKey(key);
+    if (!this.capabilities.presign) {
+      throw new UnsupportedOperationError(
+        `presign ${this.uri(key)}: anonymous access has no credentials to sign with`,
+        {
+          key,
+          uri: this.uri(key),
+          backend: this.scheme,
+        },
+      );
+    }
+    const expiresIn = options.expiresIn;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new ConfigError(
+        `presign ${this.uri(key)}: expiresIn must be whole seconds from 1 to ${MAX_PRESIGN_SECONDS}`,
+        {
+          field: "expiresIn",
+        },
+      );
+    }
+    return this.#call("presign", key, undefined, (t) =>
+      t.presign({ bucket: this.bucket, key: this.prefix + key, method: options.method, expiresIn }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const transport = this.#transport;
+    this.#transport = undefined;
+    if (transport) (await transport.catch(() => undefined))?.destroy();
+  }
+
+  toString(): string {
+    return `S3Backend(${this.root})`;
+  }
+
+  // ---- internals ----
+
+  get #logger(): Logger | undefined {
+    return this.#options.logger;
+  }
+
+  /** Runs one request on the transport, mapping its failure onto our errors. */
+  async #call<T>(
+    action: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    request: (transport: S3Transport) => Promise<T>,
+  ): Promise<T> {
+    throwIfAborted(signal);
+    const transport = await this.#getTransport();
+    try {
+      return await request(transport);
+    } catch (err) {
+      throw toStoreError(err, {
+        action,
+        key,
+        uri: this.uri(key),
+        scheme: this.scheme,
+        bucket: this.bucket,
+        ...(signal ? { signal } : {}),
+      });
+    }
+  }
+
+  #getTransport(): Promise<S3Transport> {
+    if (this.#closed) {
+      return Promise.reject(
+        new BackendError(`${this.root}: the backend is closed`, { backend: this.scheme }),
+      );
+    }
+    // Never cache a failure: the next request tries again.
+    this.#transport ??= this.#createTransport().catch((err: unknown) => {
+      this.#transport = undefined;
+      throw err;
+    });
+    return this.#transport;
+  }
+
+  async #createTransport(): Promise<S3Transport> {
+    const config = this.#transportConfig();
+    if (this.#transportKind === "fetch") {
+      const { FetchTransport } = await import("./fetch-transport.js");
+      return new FetchTransport(config);
+    }
+    const { SdkTransport } = await importSdk();
+    return new SdkTransport(config);
+  }
+
+  #transportConfig(): TransportConfig {
+    const o = this.#options;
+    const custom = o.endpoint !== undefined;
+    const checksums = custom ? "WHEN_REQUIRED" : "WHEN_SUPPORTED";
+    const config: TransportConfig = {
+      scheme: this.scheme,
+      forcePathStyle: o.forcePathStyle ?? custom,
+      anonymous: o.anonymous,
+      requestChecksumCalculation: o.requestChecksumCalculation ?? checksums,
+      responseChecksumValidation: o.responseChecksumValidation ?? checksums,
+      timeoutMs: Math.round(o.timeout * 1000),
+      maxRetries: o.maxRetries,
+      retryDelayMs: Math.round(o.retryDelay * 1000),
+      maxSockets: Math.max(50, o.maxConcurrency * 2),
+    };
+    if (o.endpoint !== undefined) config.endpoint = o.endpoint;
+    // Region: given, else the environment's, else the profile's (the SDK reads it), else us-east-1.
+    const region = o.region ?? environmentRegion() ?? (o.profile === undefined ? "us-east-1" : undefined);
+    if (region !== undefined) config.region = region;
+    if (o.profile !== undefined) config.profile = o.profile;
+    const credentials = o.credentials ?? staticCredentials(o);
+    if (credentials !== undefined) config.credentials = credentials;
+    if (o.logger !== undefined) config.logger = o.logger;
+    return config;
+  }
+}
+
+type PageEntry = ListOutput["objects"][number] | { prefix: string };
+
+/**
+ * One page's objects and folders in one lexicographic order. S3 sends two sorted lists; some servers
+ * (s3rver walks its folders) send them in another order, which a sort of the page repairs.
+ */
+function mergePage(objects: ListOutput["objects"], prefixes: string[]): PageEntry[] {
+  const entries: PageEntry[] = [...objects, ...prefixes.map((prefix) => ({ prefix }))];
+  const name = (e: PageEntry) => ("prefix" in e ? e.prefix : e.key);
+  let sorted = true;
+  for (let i = 1; i < entries.length && sorted; i++) {
+    if (name(entries[i - 1] as PageEntry) > name(entries[i] as PageEntry)) sorted = false;
+  }
+  if (!sorted) entries.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  return entries;
+}
+
+async function importSdk(): Promise<typeof import("./sdk-transport.js")> {
+  try {
+    return await import("./sdk-transport.js");
+  } catch (err) {
+    throw new ConfigError(
+      `the S3 backend needs @aws-sdk/client-s3: npm install @aws-sdk/client-s3 (${describeCause(err)})`,
+      { cause: err },
+    );
+  }
+}
+
+function staticCredentials(o: S3Options): S3Credentials | undefined {
+  if (o.accessKeyId === undefined || o.secretAccessKey === undefined) return undefined;
+  const credentials: S3Credentials = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey };
+  if (o.sessionToken !== undefined) credentials.sessionToken = o.sessionToken;
+  return credentials;
+}
+
+/** `AWS_REGION` or `AWS_DEFAULT_REGION`, where the runtime has an environment at all. */
+function environmentRegion(): string | undefined {
+  // Through globalThis: edge runtimes have no `process`, and a bare reference would throw there.
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.AWS_REGION || env?.AWS_DEFAULT_REGION || undefined;
+}

@@ -1,0 +1,591 @@
+/**
+ * The S3 request path on plain `fetch`: SigV4 over Web Crypto (`sigv4.ts`) and a small XML reader
+ * (`xml.ts`). It serves edge runtimes, where the AWS SDK cannot parse XML (it wants a `DOMParser`),
+ * and any runtime where the SDK's per-request cost matters. Retries run here (there is no SDK loop to
+ * hand them to), with the same policy as the SDK path; multipart uploads are done by hand, in the way
+ * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
+ */
+import { abortReason, describeCause } from "../core/errors.js";
+import type { ByteSource } from "../core/transfer.js";
+import type { S3Credentials } from "./options.js";
+import { RetryPolicy } from "./retry.js";
+import { encodeKeyPath, SigV4Signer } from "./sigv4.js";
+import type {
+  CopyInput,
+  CopyOutput,
+  GetObjectInput,
+  GetObjectOutput,
+  ListInput,
+  ListOutput,
+  ObjectAddress,
+  PresignInput,
+  PutObjectInput,
+  S3ObjectInfo,
+  S3Transport,
+  TransportConfig,
+  UploadInput,
+  WriteOutput,
+} from "./transport.js";
+import { decodeXml, elements, escapeXml, text } from "./xml.js";
+
+const THROTTLING_CODES = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+]);
+const TRANSIENT_CODES = new Set([
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "InternalError",
+  "ServiceUnavailable",
+]);
+
+/** A failure the service reported, in the SDK's shape so one mapping serves both request paths. */
+export class S3ServiceError extends Error {
+  readonly $metadata: { httpStatusCode?: number };
+  readonly Code?: string;
+  readonly retryAfterMs?: number;
+
+  constructor(status: number, code: string | undefined, message: string, retryAfterMs?: number) {
+    super(message || `HTTP ${status}`);
+    this.name = code ?? (status === 404 ? "NotFound" : "Unknown");
+    this.$metadata = { httpStatusCode: status };
+    if (code !== undefined) this.Code = code;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+}
+
+interface Call {
+  method: string;
+  bucket: string;
+  key?: string;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string | undefined>;
+  body?: Uint8Array | string;
+  signal?: AbortSignal;
+  /** Statuses that are answers, not failures (e.g. 206). 2xx always are. */
+  ok?: (status: number) => boolean;
+  /** Name for log lines. */
+  operation: string;
+}
+
+/** {@link S3Transport} over `fetch`; see the module comment. */
+export class FetchTransport implements S3Transport {
+  readonly #config: TransportConfig;
+  readonly #signer: SigV4Signer | undefined;
+  readonly #policy: RetryPolicy;
+  readonly #endpoint: URL;
+  readonly #region: string;
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+    this.#region = config.region ?? "us-east-1";
+    this.#endpoint = new URL(config.endpoint ?? `https://s3.${this.#region}.amazonaws.com`);
+    this.#policy = new RetryPolicy({
+      maxRetries: config.maxRetries,
+      retryDelayMs: config.retryDelayMs,
+      ...(config.logger ? { logger: config.logger } : {}),
+    });
+    if (!config.anonymous) {
+      const given = config.credentials;
+      const credentials =
+        typeof given === "function"
+          ? given
+          : given !== undefined
+            ? async () => given
+            : async (): Promise<S3Credentials> => {
+                const error = new Error(
+                  "the fetch request path has no default credential chain: give credentials, accessKeyId/secretAccessKey, or anonymous: true",
+                );
+                error.name = "CredentialsProviderError";
+                throw error;
+              };
+      this.#signer = new SigV4Signer({ region: this.#region, credentials });
+    }
+  }
+
+  #url(bucket: string, key: string | undefined, query: Record<string, string | undefined> = {}): URL {
+    const path = key === undefined ? "" : encodeKeyPath(key);
+    const base = this.#endpoint;
+    // Virtual-hosted style needs a bucket name that is a valid host label (no dots, for TLS).
+    const pathStyle = this.#config.forcePathStyle || bucket.includes(".");
+    const basePath = base.pathname.replace(/\/+$/, "");
+    const url = pathStyle
+      ? new URL(`${base.protocol}//${base.host}${basePath}/${encodeURIComponent(bucket)}/${path}`)
+      : new URL(`${base.protocol}//${bucket}.${base.host}${basePath}/${path}`);
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(name, value);
+    return url;
+  }
+
+  /** One S3 request with retries; resolves once the headers of a successful answer arrive. */
+  async #send(call: Call): Promise<Response> {
+    const url = this.#url(call.bucket, call.key, call.query);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(call.headers ?? {}))
+      if (value !== undefined) headers[name] = value;
+    const logger = this.#config.logger;
+    for (let retry = 0; ; retry++) {
+      if (call.signal?.aborted) throw abortReason(call.signal);
+      logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${url.pathname}${url.search}`);
+      let response: Response | undefined;
+      let failure: unknown;
+      const attempt = attemptSignal(call.signal, this.#config.timeoutMs);
+      try {
+        const signed = this.#signer
+          ? await this.#signer.sign({ method: call.method, url, headers })
+          : headers;
+        const init: RequestInit = { method: call.method, headers: signed, signal: attempt.signal };
+        if (call.body !== undefined) init.body = call.body as BodyInit;
+        response = await fetch(url, init);
+      } catch (err) {
+        failure = attempt.timedOut() ? timeoutError(this.#config.timeoutMs, err) : err;
+      } finally {
+        attempt.clear();
+      }
+      if (call.signal?.aborted) {
+        await response?.body?.cancel().catch(() => undefined);
+        throw abortReason(call.signal);
+      }
+      if (response && (response.ok || call.ok?.(response.status))) return response;
+      if (response) failure = await serviceError(response);
+      const { transient, reason, retryAfterMs } = classify(failure);
+      const delay = this.#policy.next(retry + 1, transient, reason, retryAfterMs);
+      if (delay === undefined) throw failure;
+      await sleep(delay, call.signal);
+    }
+  }
+
+  async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
+    const response = await this.#send({
+      operation: "GetObject",
+      method: "GET",
+      bucket: input.bucket,
+      key: input.key,
+      headers: { range: input.range, "if-match": input.ifMatch },
+      signal: input.signal,
+    });
+    const h = response.headers;
+    const out: GetObjectOutput = {
+      status: response.status,
+      body: watchIdle(response.body ?? emptyStream(), this.#config.timeoutMs),
+    };
+    const length = h.get("content-length");
+    if (length !== null) out.contentLength = Number(length);
+    const range = h.get("content-range");
+    if (range !== null) out.contentRange = range;
+    const etag = h.get("etag");
+    if (etag !== null) out.etag = etag;
+    const modified = h.get("last-modified");
+    if (modified !== null) out.modifiedTime = new Date(modified);
+    const type = h.get("content-type");
+    if (type !== null) out.contentType = type;
+    return out;
+  }
+
+  async headObject(input: ObjectAddress): Promise<S3ObjectInfo> {
+    const response = await this.#send({
+      operation: "HeadObject",
+      method: "HEAD",
+      bucket: input.bucket,
+      key: input.key,
+      signal: input.signal,
+    });
+    const h = response.headers;
+    const info: S3ObjectInfo = { size: Number(h.get("content-length") ?? 0) };
+    const modified = h.get("last-modified");
+    if (modified !== null) info.modifiedTime = new Date(modified);
+    const etag = h.get("etag");
+    if (etag !== null) info.etag = etag;
+    const type = h.get("content-type");
+    if (type !== null) info.contentType = type;
+    return info;
+  }
+
+  async putObject(input: PutObjectInput): Promise<WriteOutput> {
+    const response = await this.#send({
+      operation: "PutObject",
+      method: "PUT",
+      bucket: input.bucket,
+      key: input.key,
+      headers: { "content-type": input.contentType, "if-none-match": input.ifNoneMatch },
+      body: input.body,
+      signal: input.signal,
+    });
+    await response.body?.cancel();
+    return writeOutput(response);
+  }
+
+  async upload(input: UploadInput): Promise<WriteOutput> {
+    const scheme = this.#config.scheme;
+    const logger = this.#config.logger;
+    const where = `${scheme}://${input.bucket}/${input.key}`;
+    const parts = partsOf(input.body, input.partSize);
+    const first = await parts.next();
+    const firstPart = first.done ? new Uint8Array(0) : first.value;
+    const second = first.done ? undefined : await parts.next();
+    if (second === undefined || second.done) {
+      // One part: a plain PUT.
+      const out = await this.putObject({
+        bucket: input.bucket,
+        key: input.key,
+        body: firstPart,
+        ...(input.contentType ? { contentType: input.contentType } : {}),
+        ...(input.ifNoneMatch ? { ifNoneMatch: input.ifNoneMatch } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+      input.onProgress?.(firstPart.length, firstPart.length);
+      return out;
+    }
+    const created = await this.#send({
+      operation: "CreateMultipartUpload",
+      method: "POST",
+      bucket: input.bucket,
+      key: input.key,
+      query: { uploads: "" },
+      headers: { "content-type": input.contentType },
+      signal: input.signal,
+    });
+    const uploadId = text(await created.text(), "UploadId");
+    if (!uploadId)
+      throw new S3ServiceError(
+        created.status,
+        "InvalidResponse",
+        "CreateMultipartUpload returned no UploadId",
+      );
+    logger?.info(`${scheme}: multipart upload of ${where} started (parts of ${input.partSize} bytes)`);
+    const etags: string[] = [];
+    let loaded = 0;
+    let number = 0;
+    let stopped = false;
+    // The two parts already read come first; the rest are read as workers free up.
+    const pending: Uint8Array[] = [firstPart, second.value];
+    const nextPart = async (): Promise<{ number: number; data: Uint8Array } | undefined> => {
+      // Numbered before the await: the generator answers requests in order, so part n is the nth.
+      const partNumber = ++number;
+      const data = pending.shift() ?? (await parts.next()).value;
+      return data === undefined || stopped ? undefined : { number: partNumber, data };
+    };
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const part = await nextPart();
+        if (!part) return;
+        try {
+          await uploadPart(part);
+        } catch (err) {
+          // The other workers finish the part they hold and take no more.
+          stopped = true;
+          throw err;
+        }
+      }
+    };
+    const uploadPart = async (part: { number: number; data: Uint8Array }): Promise<void> => {
+      const response = await this.#send({
+        operation: "UploadPart",
+        method: "PUT",
+        bucket: input.bucket,
+        key: input.key,
+        query: { partNumber: String(part.number), uploadId },
+        body: part.data,
+        signal: input.signal,
+      });
+      await response.body?.cancel();
+      const etag = response.headers.get("etag");
+      if (!etag)
+        throw new S3ServiceError(
+          response.status,
+          "InvalidResponse",
+          `part ${part.number} has no ETag (is ETag exposed by CORS?)`,
+        );
+      etags[part.number - 1] = etag;
+      loaded += part.data.length;
+      logger?.debug(`${scheme}: part ${part.number} of ${where} uploaded`);
+      input.onProgress?.(loaded, input.size);
+    };
+    try {
+      const workers = Array.from({ length: Math.max(1, input.queueSize) }, () => worker());
+      // allSettled first: no part may still be in flight when the upload is aborted.
+      const settled = await Promise.allSettled(workers);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+      if (failed) throw failed.reason;
+      const body = `<CompleteMultipartUpload>${etags
+        .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`)
+        .join("")}</CompleteMultipartUpload>`;
+      const completed = await this.#send({
+        operation: "CompleteMultipartUpload",
+        method: "POST",
+        bucket: input.bucket,
+        key: input.key,
+        query: { uploadId },
+        headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
+        body,
+        signal: input.signal,
+      });
+      // S3 can answer 200 and put the error in the body.
+      const xml = await completed.text();
+      const error = elements(xml, "Error")[0];
+      if (error !== undefined)
+        throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
+      logger?.info(`${scheme}: multipart upload of ${where} completed (${etags.length} parts)`);
+      return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
+    } catch (err) {
+      await this.#abortUpload(input.bucket, input.key, uploadId, where);
+      throw err;
+    } finally {
+      await parts.return(undefined);
+    }
+  }
+
+  async #abortUpload(bucket: string, key: string, uploadId: string, where: string): Promise<void> {
+    try {
+      const response = await this.#send({
+        operation: "AbortMultipartUpload",
+        method: "DELETE",
+        bucket,
+        key,
+        query: { uploadId },
+        // A signal of its own: the caller's may be the reason we are here, and already aborted.
+        signal: AbortSignal.timeout(this.#config.timeoutMs),
+      });
+      await response.body?.cancel();
+      this.#config.logger?.info(`${this.#config.scheme}: multipart upload of ${where} aborted`);
+    } catch (err) {
+      this.#config.logger?.warn(
+        `${this.#config.scheme}: could not abort multipart upload ${uploadId} of ${where}: ${describeCause(err)}`,
+      );
+    }
+  }
+
+  async listObjects(input: ListInput): Promise<ListOutput> {
+    const response = await this.#send({
+      operation: "ListObjectsV2",
+      method: "GET",
+      bucket: input.bucket,
+      query: {
+        "list-type": "2",
+        prefix: input.prefix,
+        delimiter: input.delimiter,
+        "continuation-token": input.continuationToken,
+        "max-keys": input.maxKeys === undefined ? undefined : String(input.maxKeys),
+      },
+      signal: input.signal,
+    });
+    const xml = await response.text();
+    const out: ListOutput = {
+      objects: elements(xml, "Contents").map((entry) => {
+        const object: ListOutput["objects"][number] = { key: text(entry, "Key") ?? "" };
+        const size = text(entry, "Size");
+        if (size !== undefined) object.size = Number(size);
+        const modified = text(entry, "LastModified");
+        if (modified !== undefined) object.modifiedTime = new Date(modified);
+        const etag = text(entry, "ETag");
+        if (etag !== undefined) object.etag = etag;
+        return object;
+      }),
+      prefixes: elements(xml, "CommonPrefixes").flatMap((p) => elements(p, "Prefix").map(decodeXml)),
+    };
+    const token = text(xml, "NextContinuationToken");
+    if (text(xml, "IsTruncated") === "true" && token) out.nextToken = token;
+    return out;
+  }
+
+  async deleteObject(input: ObjectAddress): Promise<void> {
+    const response = await this.#send({
+      operation: "DeleteObject",
+      method: "DELETE",
+      bucket: input.bucket,
+      key: input.key,
+      signal: input.signal,
+    });
+    await response.body?.cancel();
+  }
+
+  async copyObject(input: CopyInput): Promise<CopyOutput> {
+    const response = await this.#send({
+      operation: "CopyObject",
+      method: "PUT",
+      bucket: input.bucket,
+      key: input.key,
+      headers: { "x-amz-copy-source": input.copySource, "x-amz-copy-source-if-match": input.ifMatch },
+      signal: input.signal,
+    });
+    const xml = await response.text();
+    const error = elements(xml, "Error")[0];
+    if (error !== undefined) throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
+    const out: CopyOutput = etagOf(text(xml, "ETag"));
+    const modified = text(xml, "LastModified");
+    if (modified !== undefined) out.modifiedTime = new Date(modified);
+    return out;
+  }
+
+  async presign(input: PresignInput): Promise<string> {
+    if (!this.#signer) throw new Error("anonymous access has no credentials to sign with");
+    return this.#signer.presign(input.method, this.#url(input.bucket, input.key), input.expiresIn);
+  }
+
+  destroy(): void {}
+}
+
+// ---- helpers ----
+
+function etagOf(etag: string | undefined): { etag?: string } {
+  return etag === undefined ? {} : { etag };
+}
+
+function writeOutput(response: Response): WriteOutput {
+  const out: WriteOutput = etagOf(response.headers.get("etag") ?? undefined);
+  const date = response.headers.get("date");
+  if (date !== null) {
+    const time = new Date(date);
+    if (!Number.isNaN(time.getTime())) out.serverTime = time;
+  }
+  return out;
+}
+
+async function serviceError(response: Response): Promise<S3ServiceError> {
+  const body =
+    response.status === 304 || response.status === 204 ? "" : await response.text().catch(() => "");
+  const retryAfter = response.headers.get("retry-after");
+  const retryAfterMs =
+    retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+  return new S3ServiceError(response.status, text(body, "Code"), text(body, "Message") ?? "", retryAfterMs);
+}
+
+/** Whether a failure is worth another attempt, and how to name it in the log. */
+function classify(err: unknown): { transient: boolean; reason: string; retryAfterMs?: number } {
+  if (err instanceof S3ServiceError) {
+    const status = err.$metadata.httpStatusCode ?? 0;
+    const code = err.Code ?? "";
+    const transient =
+      status >= 500 || status === 429 || THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code);
+    const out: { transient: boolean; reason: string; retryAfterMs?: number } = {
+      transient,
+      reason: `${err.name} (${status})`,
+    };
+    if (err.retryAfterMs !== undefined) out.retryAfterMs = err.retryAfterMs;
+    return out;
+  }
+  if (err instanceof Error && err.name === "CredentialsProviderError")
+    return { transient: false, reason: err.name };
+  // fetch rejects with a TypeError for resets, refused connections and DNS failures; timeouts are ours.
+  return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+}
+
+function timeoutError(ms: number, cause: unknown): Error {
+  const error = new Error(`no answer within ${ms} ms`, { cause });
+  error.name = "TimeoutError";
+  return error;
+}
+
+/** A signal for one attempt: the caller's, plus a timer until the answer's headers arrive. */
+function attemptSignal(
+  outer: AbortSignal | undefined,
+  timeoutMs: number,
+): { signal: AbortSignal; clear: () => void; timedOut: () => boolean } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("attempt timed out", "TimeoutError"));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    // Only the wait for headers is bounded here: the body outlives the attempt (see watchIdle).
+    clear: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/**
+ * A body that fails when no bytes arrive for `idleMs`, so a stalled transfer ends (and the backend
+ * resumes it) instead of hanging.
+ */
+function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number): ByteSource {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(idleMs, undefined)), idleMs);
+      });
+      try {
+        const next = await Promise.race([reader.read(), stalled]);
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (err) {
+        await reader.cancel(err).catch(() => undefined);
+        controller.error(err);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+    },
+  });
+}
+
+function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => c.close() });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. */
+async function* partsOf(
+  body: Uint8Array | ReadableStream<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  if (body instanceof Uint8Array) {
+    for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
+    return;
+  }
+  const reader = body.getReader();
+  let buffer = new Uint8Array(size);
+  let filled = 0;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      let chunk = next.value;
+      while (chunk.length > 0) {
+        const take = Math.min(size - filled, chunk.length);
+        buffer.set(chunk.subarray(0, take), filled);
+        filled += take;
+        chunk = chunk.subarray(take);
+        if (filled === size) {
+          yield buffer;
+          buffer = new Uint8Array(size);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) yield buffer.subarray(0, filled);
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * The S3 request path on `@aws-sdk/client-s3`. This module is imported by the backend on its first
+ * request, so a store that never touches S3 never loads the SDK; `@aws-sdk/lib-storage` and
+ * `@aws-sdk/s3-request-presigner` load later still, on the first multipart upload or presigned URL.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { ConfigError, describeCause } from "../core/errors.js";
+import type { ByteSource } from "../core/transfer.js";
+import { RetryPolicy } from "./retry.js";
+import type {
+  CopyInput,
+  CopyOutput,
+  GetObjectInput,
+  GetObjectOutput,
+  ListInput,
+  ListOutput,
+  ObjectAddress,
+  PresignInput,
+  PutObjectInput,
+  S3ObjectInfo,
+  S3Transport,
+  TransportConfig,
+  UploadInput,
+  WriteOutput,
+} from "./transport.js";
+
+// Commands whose output gets the service's `Date` header (see `WriteOutput.serverTime`).
+const DATED_COMMANDS = new Set(["PutObjectCommand", "CompleteMultipartUploadCommand"]);
+const SERVER_DATE = Symbol("serverDate");
+
+type Dated = { [SERVER_DATE]?: Date };
+
+/** {@link S3Transport} over the AWS SDK v3 client. */
+export class SdkTransport implements S3Transport {
+  readonly #client: S3Client;
+  readonly #config: TransportConfig;
+
+  constructor(config: TransportConfig) {
+    this.#config = config;
+    this.#client = new S3Client(clientConfig(config));
+    this.#client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (DATED_COMMANDS.has(context.commandName ?? "")) {
+          const date = (result.response as { headers?: Record<string, string> }).headers?.date;
+          const output = result.output as Dated | undefined;
+          if (date && output) output[SERVER_DATE] = new Date(date);
+        }
+        return result;
+      },
+      { step: "deserialize", name: "autostoreServerDate" },
+    );
+    const logger = config.logger;
+    if (logger) {
+      // Inside the retry loop, so every attempt is one line; only the method and path are shown
+      // (headers carry the signature and the session token).
+      this.#client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const request = args.request as { method?: string; path?: string; hostname?: string };
+          logger.debug(`${config.scheme}: ${context.commandName} ${request.method} ${request.path}`);
+          return next(args);
+        },
+        { step: "finalizeRequest", priority: "low", name: "autostoreRequestLog" },
+      );
+    }
+  }
+
+  async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
+    const out = await this.#client.send(
+      new GetObjectCommand({
+        Bucket: input.bucket,
+        Key: input.key,
+        Range: input.range,
+        IfMatch: input.ifMatch,
+      }),
+      { abortSignal: input.signal },
+    );
+    const body = out.Body as unknown;
+    const result: GetObjectOutput = {
+      status: out.$metadata.httpStatusCode ?? 200,
+      body: (body instanceof Blob ? body.stream() : body) as ByteSource,
+    };
+    if (out.ContentLength !== undefined) result.contentLength = out.ContentLength;
+    if (out.ContentRange !== undefined) result.contentRange = out.ContentRange;
+    if (out.ETag !== undefined) result.etag = out.ETag;
+    if (out.LastModified !== undefined) result.modifiedTime = out.LastModified;
+    if (out.ContentType !== undefined) result.contentType = out.ContentType;
+    return result;
+  }
+
+  async headObject(input: ObjectAddress): Promise<S3ObjectInfo> {
+    const out = await this.#client.send(new HeadObjectCommand({ Bucket: input.bucket, Key: input.key }), {
+      abortSignal: input.signal,
+    });
+    const info: S3ObjectInfo = { size: out.ContentLength ?? 0 };
+    if (out.LastModified !== undefined) info.modifiedTime = out.LastModified;
+    if (out.ETag !== undefined) info.etag = out.ETag;
+    if (out.ContentType !== undefined) info.contentType = out.ContentType;
+    return info;
+  }
+
+  async putObject(input: PutObjectInput): Promise<WriteOutput> {
+    const out = await this.#client.send(
+      new PutObjectCommand({
+        Bucket: input.bucket,
+        Key: input.key,
+        Body: input.body,
+        ContentLength: input.body.length,
+        ContentType: input.contentType,
+        IfNoneMatch: input.ifNoneMatch,
+      }),
+      { abortSignal: input.signal },
+    );
+    return written(out.ETag, (out as Dated)[SERVER_DATE]);
+  }
+
+  async upload(input: UploadInput): Promise<WriteOutput> {
+    const { Upload } = await importPackage(() => import("@aws-sdk/lib-storage"), "@aws-sdk/lib-storage");
+    const client = this.#client;
+    const logger = this.#config.logger;
+    const where = `${this.#config.scheme}://${input.bucket}/${input.key}`;
+    let uploadId: string | undefined;
+    // lib-storage sends its requests without our signal and forgets its upload id when aborted; a
+    // client that adds the signal to every request and notes the id lets us abort both the requests in
+    // flight and the upload itself.
+    const scoped = Object.create(client) as S3Client;
+    const send = async (command: unknown, options?: object): Promise<unknown> => {
+      const out = (await client.send(command as GetObjectCommand, {
+        ...options,
+        abortSignal: input.signal,
+      })) as unknown as { UploadId?: string };
+      if (command instanceof CreateMultipartUploadCommand) {
+        uploadId = out.UploadId;
+        logger?.info(
+          `${this.#config.scheme}: multipart upload of ${where} started (parts of ${input.partSize} bytes)`,
+        );
+      } else if (command instanceof UploadPartCommand) {
+        logger?.debug(`${this.#config.scheme}: part ${command.input.PartNumber} of ${where} uploaded`);
+      }
+      return out;
+    };
+    (scoped as unknown as { send: typeof send }).send = send;
+    const upload = new Upload({
+      client: scoped,
+      params: {
+        Bucket: input.bucket,
+        Key: input.key,
+        Body: input.body,
+        ContentType: input.contentType,
+        IfNoneMatch: input.ifNoneMatch,
+        ...(input.size === undefined ? {} : { ContentLength: input.size }),
+      },
+      partSize: input.partSize,
+      queueSize: input.queueSize,
+      // We abort the upload ourselves: lib-storage skips it when aborted through its own signal.
+      leavePartsOnError: true,
+    });
+    const onProgress = input.onProgress;
+    if (onProgress) upload.on("httpUploadProgress", (p) => onProgress(p.loaded ?? 0, p.total));
+    try {
+      const out = await upload.done();
+      return written(out.ETag, (out as Dated)[SERVER_DATE]);
+    } catch (err) {
+      if (uploadId !== undefined) await this.#abortUpload(input.bucket, input.key, uploadId, where);
+      throw err;
+    }
+  }
+
+  async #abortUpload(bucket: string, key: string, uploadId: string, where: string): Promise<void> {
+    const logger = this.#config.logger;
+    try {
+      // A signal of its own: the caller's may be the reason we are here, and already aborted.
+      await this.#client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+        {
+          abortSignal: AbortSignal.timeout(this.#config.timeoutMs),
+        },
+      );
+      logger?.info(`${this.#config.scheme}: multipart upload of ${where} aborted`);
+    } catch (err) {
+      // The upload's own failure matters more; a lifecycle rule on the bucket removes what is left.
+      logger?.warn(
+        `${this.#config.scheme}: could not abort multipart upload ${uploadId} of ${where}: ${describeCause(err)}`,
+      );
+    }
+  }
+
+  async listObjects(input: ListInput): Promise<ListOutput> {
+    const out = await this.#client.send(
+      new ListObjectsV2Command({
+        Bucket: input.bucket,
+        Prefix: input.prefix,
+        Delimiter: input.delimiter,
+        ContinuationToken: input.continuationToken,
+        MaxKeys: input.maxKeys,
+      }),
+      { abortSignal: input.signal },
+    );
+    const result: ListOutput = {
+      objects: (out.Contents ?? []).flatMap((o) =>
+        o.Key === undefined ? [] : [{ key: o.Key, size: o.Size, modifiedTime: o.LastModified, etag: o.ETag }],
+      ),
+      prefixes: (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix === undefined ? [] : [p.Prefix])),
+    };
+    if (out.IsTruncated && out.NextContinuationToken) result.nextToken = out.NextContinuationToken;
+    return result;
+  }
+
+  async deleteObject(input: ObjectAddress): Promise<void> {
+    await this.#client.send(new DeleteObjectCommand({ Bucket: input.bucket, Key: input.key }), {
+      abortSignal: input.signal,
+    });
+  }
+
+  async copyObject(input: CopyInput): Promise<CopyOutput> {
+    const out = await this.#client.send(
+      new CopyObjectCommand({
+        Bucket: input.bucket,
+        Key: input.key,
+        CopySource: input.copySource,
+        CopySourceIfMatch: input.ifMatch,
+      }),
+      { abortSignal: input.signal },
+    );
+    const result: CopyOutput = {};
+    if (out.CopyObjectResult?.ETag !== undefined) result.etag = out.CopyObjectResult.ETag;
+    if (out.CopyObjectResult?.LastModified !== undefined)
+      result.modifiedTime = out.CopyObjectResult.LastModified;
+    return result;
+  }
+
+  async presign(input: PresignInput): Promise<string> {
+    const { getSignedUrl } = await importPackage(
+      () => import("@aws-sdk/s3-request-presigner"),
+      "@aws-sdk/s3-request-presigner",
+    );
+    const command =
+      input.method === "PUT"
+        ? new PutObjectCommand({ Bucket: input.bucket, Key: input.key })
+        : new GetObjectCommand({ Bucket: input.bucket, Key: input.key });
+    return getSignedUrl(this.#client, command, { expiresIn: input.expiresIn });
+  }
+
+  destroy(): void {
+    this.#client.destroy();
+  }
+}
+
+function written(etag: string | undefined, serverTime: Date | undefined): WriteOutput {
+  const out: WriteOutput = {};
+  if (etag !== undefined) out.etag = etag;
+  if (serverTime !== undefined && !Number.isNaN(serverTime.getTime())) out.serverTime = serverTime;
+  return out;
+}
+
+function clientConfig(config: TransportConfig): S3ClientConfig {
+  const out: S3ClientConfig = {
+    forcePathStyle: config.forcePathStyle,
+    maxAttempts: config.maxRetries + 1,
+    retryStrategy: new RetryPolicy({
+      maxRetries: config.maxRetries,
+      retryDelayMs: config.retryDelayMs,
+      logger: config.logger,
+    }),
+    requestChecksumCalculation: config.requestChecksumCalculation,
+    responseChecksumValidation: config.responseChecksumValidation,
+    // Plain options: the SDK builds its own handler for the runtime (node:http or fetch) from them.
+    requestHandler: {
+      connectionTimeout: config.timeoutMs,
+      requestTimeout: config.timeoutMs,
+      // A body that stalls this long mid-transfer fails, and the read resumes from where it stopped.
+      socketTimeout: config.timeoutMs,
+      throwOnRequestTimeout: true,
+      httpAgent: { keepAlive: true, maxSockets: config.maxSockets },
+      httpsAgent: { keepAlive: true, maxSockets: config.maxSockets },
+    },
+  };
+  if (config.region !== undefined) out.region = config.region;
+  if (config.endpoint !== undefined) out.endpoint = config.endpoint;
+  if (config.profile !== undefined) out.profile = config.profile;
+  if (config.anonymous) {
+    // Unsigned requests: no identity to resolve, and a signer that leaves the request as it is.
+    out.httpAuthSchemes = [
+      {
+        schemeId: "aws.auth#sigv4",
+        identityProvider: () => async () => ({}),
+        signer: { sign: async (request) => request },
+      },
+    ];
+  } else if (config.credentials !== undefined) {
+    out.credentials = config.credentials;
+  }
+  return out;
+}
+
+/** Imports an optional package, naming it (and how to install it) when it is missing. */
+export async function importPackage<T>(load: () => Promise<T>, name: string): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new ConfigError(
+      `the S3 backend needs the package ${name}: npm install ${name} (${describeCause(err)})`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
