@@ -6,5 +6,6 @@
 import { runScenarios } from "./harness.js";
 import "./local.js";
 import "./memory.js";
+import "./tables.js";
 
 await runScenarios();
