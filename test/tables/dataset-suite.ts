@@ -192,6 +192,20 @@ export function testDatasets(
       }
     });
 
+    it("stops when the signal aborts", async () => {
+      const ds = await store.get<Dataset>("weather/2024/");
+      const controller = new AbortController();
+      controller.abort(new Error("stop"));
+      await expect(ds.toTable({ signal: controller.signal })).rejects.toThrow(/^stop$/);
+      const late = new AbortController();
+      const read = (async () => {
+        for await (const _ of ds.batches({ batchSize: 10, signal: late.signal }))
+          late.abort(new Error("late stop"));
+      })();
+      await expect(read).rejects.toThrow(/^late stop$/);
+      expect(await ds.countRows()).toBe(600);
+    });
+
     it("reads folders of CSV and Arrow IPC files", async () => {
       await store.set("csvs/a.csv", "id,city\n1,Oslo\n2,Lima\n");
       await store.set("csvs/b.csv", "id,city\n3,Pune\n");

@@ -196,6 +196,18 @@ describe("what the store writes", () => {
     ]);
   });
 
+  it("reads any file name as a table when a format is forced", async () => {
+    const table = arrow.tableFromArrays({ a: Int32Array.from([7, 8]) });
+    await store.set("t.parquet", table);
+    await store.primaryBackend.write(
+      "export.dat",
+      await (await store.primaryBackend.read("t.parquet")).bytes(),
+    );
+    expect(rows(await store.get<arrow.Table>("export.dat", { format: "parquet" }))).toEqual(rows(table));
+    await store.primaryBackend.write("export.txt", new TextEncoder().encode("a\n1\n"));
+    expect(rows(await store.get<arrow.Table>("export.txt", { format: "csv" }))).toEqual([{ a: 1 }]);
+  });
+
   it("writes tables made by another copy of apache-arrow (detected by shape, not instanceof)", async () => {
     const other = createRequire(import.meta.url)("apache-arrow") as typeof arrow;
     expect(other.Table).not.toBe(arrow.Table);

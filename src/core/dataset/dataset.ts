@@ -4,7 +4,7 @@
  * columns (and, with a limit, the row groups) they need.
  */
 import type * as Arrow from "apache-arrow";
-import { DecodeError, describeCause, isAutoStoreError, KeyNotFoundError } from "../errors.js";
+import { DecodeError, describeCause, isAutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import { type ArrowModule, loadArrow } from "../tables/arrow.js";
 import { StalledReadError } from "../tables/range-source.js";
 import type { Member } from "./members.js";
@@ -73,6 +73,7 @@ export class Dataset {
    * Files that disagree (a missing column, another type) fail with a {@link DecodeError} naming both.
    */
   schema(options: { signal?: AbortSignal } = {}): Promise<Arrow.Schema> {
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     this.#schema ??= this.#unify(options.signal).catch((err: unknown) => {
       this.#schema = undefined;
       throw err;
@@ -82,8 +83,9 @@ export class Dataset {
 
   /** The number of rows in all files, from Parquet footers (CSV and Arrow files are read whole). */
   async countRows(options: { signal?: AbortSignal } = {}): Promise<number> {
+    throwIfAborted(options.signal);
     const counts = await mapLimit(this.#members, FOOTER_CONCURRENCY, (m) =>
-      this.#wrap(m, () => m.member.numRows(options.signal)),
+      this.#wrap(m, () => m.member.numRows(options.signal), options.signal),
     );
     return counts.reduce((a, b) => a + b, 0);
   }
@@ -128,7 +130,12 @@ export class Dataset {
       };
       const iterator = file.member.batches(request);
       for (;;) {
-        const next = await this.#wrap(file, () => iterator.next());
+        // Checked between batches: a caller that aborts mid-stream stops at the next one.
+        if (options.signal?.aborted) {
+          await iterator.return(undefined);
+          throwIfAborted(options.signal);
+        }
+        const next = await this.#wrap(file, () => iterator.next(), options.signal);
         if (next.done) break;
         let batch = next.value;
         if (batch.numRows > remaining) batch = batch.slice(0, remaining);
@@ -181,7 +188,7 @@ export class Dataset {
   async #unify(signal?: AbortSignal): Promise<Arrow.Schema> {
     const arrow = await loadArrow();
     const schemas = await mapLimit(this.#members, FOOTER_CONCURRENCY, (m) =>
-      this.#wrap(m, () => m.member.schema(signal)),
+      this.#wrap(m, () => m.member.schema(signal), signal),
     );
     const first = schemas[0] as Arrow.Schema;
     const firstFile = this.#members[0] as DatasetFile;
@@ -209,11 +216,13 @@ export class Dataset {
   }
 
   /** Runs one file's step, naming the file in any failure that is not already one of ours. */
-  async #wrap<T>(file: DatasetFile, step: () => Promise<T>): Promise<T> {
+  async #wrap<T>(file: DatasetFile, step: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
       return await step();
     } catch (err) {
-      if (isAutoStoreError(err) || (err instanceof Error && err.name === "AbortError")) throw err;
+      // An abort is the caller's doing, not the file's: its reason goes through unchanged.
+      if (isAutoStoreError(err) || signal?.aborted || (err instanceof Error && err.name === "AbortError"))
+        throw err;
       const format = file.member.format;
       const reason = err instanceof StalledReadError ? err.message : describeCause(err);
       throw new DecodeError(`read ${file.member.uri}: not valid ${format}: ${reason}`, {

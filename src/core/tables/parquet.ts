@@ -14,7 +14,7 @@ export interface ParquetWriteOptions {
   /**
    * The codec for every column. Snappy is what pandas/pyarrow write and what every Parquet reader
    * decodes, including pure-JS ones such as hyparquet without add-ons; `zstd` (Polars' default)
-   * makes files about 30% smaller.
+   * makes files about 25% smaller.
    * @default "snappy"
    */
   compression?: ParquetCompression;

@@ -122,8 +122,6 @@ export class RangeSource {
         }
         timer = setTimeout(check, this.#inFlight > 0 ? 50 : 10);
       };
-      this.#signal?.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(check, 10);
       operation.then(
         (value) => {
           if (done) return;
@@ -136,6 +134,12 @@ export class RangeSource {
           reject(err);
         },
       );
+      if (this.#signal?.aborted) {
+        onAbort();
+        return;
+      }
+      this.#signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(check, 10);
     });
   }
 
