@@ -8,8 +8,8 @@
  *
  * Environment:
  * - `BENCH_ROUNDS`: timed rounds per scenario (default 7), after one untimed warm-up round.
- * - `BENCH_FILTER`: run only scenarios whose name contains this text (case-insensitive); a comma
- *   separates alternatives (`BENCH_FILTER=64MiB,keys()`).
+ * - `BENCH_FILTER`: run only scenarios whose name contains this text (case-insensitive); `|`
+ *   separates alternatives (`BENCH_FILTER='64 MiB|keys()'`), since names may hold commas.
  *
  * Benchmarks report and never gate: a missed target is printed, and the process still exits 0. A
  * scenario that throws is a broken benchmark, not a slow one: it is reported and the exit code is 1.
@@ -34,9 +34,9 @@ export interface Timing {
  * One timed comparison.
  *
  * Order of calls: `setup`, then one warm-up round and N timed rounds, each running `baseline` and
- * `subject` once (which goes first alternates between rounds, so drift such as page-cache writeback
- * or a warming JIT falls on both alike), then `metrics`, then `teardown` (also after a failure).
- * The heap is collected before every timed call, outside the timing.
+ * `subject` once (which goes first alternates between rounds, so drift such as a warming JIT falls
+ * on both alike), then `metrics`, then `teardown` (also after a failure). Before every call of
+ * `baseline` or `subject`, outside the timing, `settle` runs and the heap is collected.
  *
  * Keep module scope free of I/O: a scenario file is imported even when `BENCH_FILTER` skips it, so
  * temp folders, servers and fixtures belong in `setup`.
@@ -64,6 +64,11 @@ export interface Scenario {
   note?: string;
   /** Runs once before the warm-up round: temp folders, fixtures, clients. */
   setup?: () => Promise<void>;
+  /**
+   * Runs before every call of `baseline` and `subject`, untimed, to start each from the same state:
+   * e.g. flush dirty pages, so that neither side pays for the writeback the other left behind.
+   */
+  settle?: () => Promise<void>;
   /** The job done without autostore-js. */
   baseline: () => Promise<void>;
   /** The same job done with autostore-js. */
@@ -149,7 +154,7 @@ export function opsPerSecond(ops: number, ms: number): number {
 export async function runScenarios(): Promise<void> {
   const rounds = parseRounds(process.env.BENCH_ROUNDS);
   const filters = (process.env.BENCH_FILTER ?? "")
-    .split(",")
+    .split("|")
     .map((f) => f.trim().toLowerCase())
     .filter((f) => f !== "");
   const selected = registry.filter(
@@ -214,6 +219,7 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
   const baseline: number[] = [];
   const subject: number[] = [];
   const time = async (fn: () => Promise<void>): Promise<number> => {
+    await s.settle?.();
     gc();
     const start = performance.now();
     await fn();
