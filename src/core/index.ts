@@ -50,6 +50,7 @@ export {
   readBytes,
   resolveRange,
 } from "./backend.js";
+export { HttpBackend, type HttpBackendInit, httpBackendFactory } from "./backends/http.js";
 export { MemoryBackend } from "./backends/memory.js";
 export { CachedBackend } from "./cache/cached-backend.js";
 export { type CachePolicy, isFresh } from "./cache/policy.js";

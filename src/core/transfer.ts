@@ -4,8 +4,24 @@
  * bodies. Runtime-agnostic: a body is a web `ReadableStream` or any async iterable of bytes (a Node
  * `Readable` is one).
  */
-import type { ByteRange, ObjectMeta, Progress, ReadResult } from "./backend.js";
-import { abortReason, isAutoStoreError, throwIfAborted } from "./errors.js";
+import {
+  type ByteRange,
+  bytesResult,
+  notModifiedResult,
+  type ObjectMeta,
+  type Progress,
+  type ReadOptions,
+  type ReadResult,
+} from "./backend.js";
+import {
+  AutoStoreError,
+  abortReason,
+  BackendError,
+  describeCause,
+  isAutoStoreError,
+  throwIfAborted,
+} from "./errors.js";
+import type { Logger } from "./options.js";
 
 /** A response body: a web stream, or an async iterable of byte chunks (a Node `Readable`). */
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -294,4 +310,276 @@ export async function peekStream(
     },
   });
   return { done: false, rest };
+}
+
+// ---- reading remote objects ----
+
+/** One answer to a GET, as {@link remoteRead} needs it. */
+export interface RemoteResponse {
+  /** 200, or 206 for a range. */
+  status: number;
+  contentLength?: number;
+  contentRange?: string;
+  etag?: string;
+  modifiedTime?: Date;
+  contentType?: string;
+  body: ByteSource;
+}
+
+/** How {@link remoteRead} reaches one object. */
+export interface RemoteObject {
+  key: string;
+  uri: string;
+  /** The backend's scheme, for errors. */
+  backend: string;
+  /**
+   * GETs the object, with a `Range` header value and an `If-Match`, when given. Failures are thrown
+   * as autostore-js errors; a range past the end as a {@link BackendError} with status 416.
+   */
+  get(range: string | undefined, ifMatch: string | undefined): Promise<RemoteResponse>;
+  head(): Promise<ObjectMeta>;
+  /** How many times a broken body may be resumed. */
+  maxResumes: number;
+  logger?: Logger;
+}
+
+/**
+ * A read of a remote object over GET, with what servers get wrong handled once for every backend:
+ * - `ifNoneMatch` is answered by a HEAD (full metadata; a 304 carries neither the size nor, on some
+ *   servers, the ETag);
+ * - a range past the end (416) or an empty range reads as empty bytes;
+ * - a server that answers another range than asked (s3rver serves `bytes=-N` as `bytes=0-N`) is asked
+ *   again with explicit offsets, pinned to the version just seen;
+ * - a server that ignores `Range` (200) is read up to the end of the range and no further;
+ * - a body whose connection breaks resumes from the first missing byte, pinned with `If-Match` to
+ *   the ETag (and checked against it, for servers that ignore `If-Match`).
+ */
+export async function remoteRead(object: RemoteObject, options: ReadOptions = {}): Promise<ReadResult> {
+  throwIfAborted(options.signal);
+  if (options.ifNoneMatch !== undefined) {
+    const meta = await object.head();
+    if (meta.etag === options.ifNoneMatch) return notModifiedResult(meta);
+  }
+  const range = options.range;
+  const header = range ? rangeHeader(range) : undefined;
+  if (range && header === undefined) {
+    const meta = await object.head();
+    const start = rangeStart(range, meta.size);
+    return bytesResult(meta, new Uint8Array(0), { start, end: start });
+  }
+  let out: RemoteResponse;
+  try {
+    out = await object.get(header, options.ifMatch);
+  } catch (err) {
+    // 416: the range starts at or past the end (or the object is empty): nothing to read.
+    if (range && err instanceof AutoStoreError && err.status === 416) {
+      const meta = await object.head();
+      return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
+    }
+    throw err;
+  }
+  let contentRange = parseContentRange(out.contentRange);
+  if (range && out.status === 206 && contentRange?.start !== undefined && contentRange.total !== undefined) {
+    const want = rangeStart(range, contentRange.total);
+    if (contentRange.start !== want) {
+      await discardSource(out.body);
+      const end = rangeEnd(range, contentRange.total);
+      const meta = metaOf(object.key, out, contentRange.total);
+      if (want >= end) return bytesResult(meta, new Uint8Array(0), { start: want, end: want });
+      out = await object.get(`bytes=${want}-${end - 1}`, out.etag ?? options.ifMatch);
+      contentRange = parseContentRange(out.contentRange);
+      if (out.status !== 206 || contentRange?.start !== want) {
+        await discardSource(out.body);
+        throw new BackendError(`read ${object.uri}: the server does not honour byte ranges`, {
+          key: object.key,
+          uri: object.uri,
+          backend: object.backend,
+          status: out.status,
+        });
+      }
+    }
+  }
+  let size = contentRange?.total ?? (out.status === 206 ? undefined : out.contentLength);
+  // Neither Content-Range nor Content-Length told the size (a streamed body): ask for it.
+  if (size === undefined) size = (await object.head()).size;
+  const meta = metaOf(object.key, out, size);
+  const partial = out.status === 206 && contentRange?.start !== undefined && contentRange.end !== undefined;
+  let chunks: AsyncGenerator<Uint8Array, void, undefined>;
+  let taken: { start: number; end: number } | undefined;
+  if (partial) {
+    taken = { start: contentRange?.start as number, end: contentRange?.end as number };
+    chunks = resumable(object, out, taken.start, taken.end, options);
+  } else if (range) {
+    // A 200 to a ranged request: the whole object is coming. Take the range and hang up after it.
+    taken = { start: rangeStart(range, size), end: rangeEnd(range, size) };
+    chunks = sliceChunks(resumable(object, out, 0, taken.end, options), taken.start, taken.end);
+  } else {
+    chunks = resumable(object, out, 0, size, options);
+  }
+  const resultOptions: StreamResultOptions = { length: taken ? taken.end - taken.start : size };
+  if (taken) resultOptions.range = taken;
+  if (options.onProgress) resultOptions.onProgress = options.onProgress;
+  if (options.signal) resultOptions.signal = options.signal;
+  return streamResult(meta, chunks, resultOptions);
+}
+
+function rangeEnd(range: ByteRange, size: number): number {
+  if ("suffix" in range || range.length === undefined) return size;
+  return Math.min(size, rangeStart(range, size) + Math.max(0, range.length));
+}
+
+function metaOf(key: string, out: RemoteResponse, size: number): ObjectMeta {
+  const meta: ObjectMeta = { key, size, modifiedTime: out.modifiedTime ?? new Date(0) };
+  if (out.etag !== undefined) meta.etag = out.etag;
+  if (out.contentType !== undefined) meta.contentType = out.contentType;
+  return meta;
+}
+
+/** The body of `out` from `start` to `end`, resumed with ranged GETs pinned to its ETag. */
+function resumable(
+  object: RemoteObject,
+  out: RemoteResponse,
+  start: number,
+  end: number,
+  options: ReadOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const etag = out.etag;
+  const context = { key: object.key, uri: object.uri, backend: object.backend };
+  const resume: ResumeOptions = {
+    source: out.body,
+    start,
+    end,
+    maxResumes: object.maxResumes,
+    onResume: (offset, attempt, cause) =>
+      object.logger?.info(
+        `${object.backend}: resuming read of ${object.uri} at byte ${offset} (attempt ${attempt}): ${describeCause(cause)}`,
+      ),
+  };
+  if (options.signal) resume.signal = options.signal;
+  // Without an ETag nothing pins the object: a broken body is an error rather than a mix of versions.
+  if (etag !== undefined) {
+    resume.reopen = async (offset) => {
+      const again = await object.get(`bytes=${offset}-${end - 1}`, etag);
+      if (again.etag !== undefined && again.etag !== etag) {
+        await discardSource(again.body);
+        throw new BackendError(`read ${object.uri}: the object changed while it was being read`, {
+          ...context,
+          status: 412,
+          backendCode: "PreconditionFailed",
+        });
+      }
+      const got = parseContentRange(again.contentRange);
+      if (again.status === 206 && got?.start === offset) return again.body;
+      if (again.status === 200) return sliceChunks(chunksOf(again.body), offset, end);
+      await discardSource(again.body);
+      throw new BackendError(`read ${object.uri}: the server answered a resumed read with another range`, {
+        ...context,
+        status: again.status,
+      });
+    };
+  }
+  return resumableChunks(resume);
+}
+
+// ---- requests over fetch ----
+
+/** Longest wait between two attempts, whatever the backoff says. */
+const MAX_DELAY_MS = 20_000;
+
+/**
+ * Exponential backoff with jitter: retry `n` (1-based) waits a random time between half and all of
+ * `base × 2^(n-1)`, so many clients that failed together do not come back together. A server's
+ * `Retry-After` (capped) is a floor.
+ */
+export function backoffDelay(retry: number, baseMs: number, retryAfterMs?: number): number {
+  const ceiling = Math.min(MAX_DELAY_MS, baseMs * 2 ** Math.max(0, retry - 1));
+  const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
+  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_DELAY_MS)));
+}
+
+/** Waits, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** An error named `TimeoutError`, which retry policies treat as transient. */
+export function timeoutError(ms: number, cause?: unknown): Error {
+  const error = new Error(`no answer within ${ms} ms`, cause === undefined ? undefined : { cause });
+  error.name = "TimeoutError";
+  return error;
+}
+
+/**
+ * A signal for one attempt of a request: the caller's, plus a timer that runs until the answer's
+ * headers arrive (`clear()` then). The body outlives the attempt; {@link watchIdle} bounds it.
+ */
+export function attemptSignal(
+  outer: AbortSignal | undefined,
+  timeoutMs: number,
+): { signal: AbortSignal; clear: () => void; timedOut: () => boolean } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(timeoutError(timeoutMs));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    clear: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/**
+ * A body that fails with a `TimeoutError` when no bytes arrive for `idleMs`, so a stalled transfer
+ * ends (and is resumed) instead of hanging.
+ */
+export function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError(idleMs)), idleMs);
+      });
+      try {
+        const next = await Promise.race([reader.read(), stalled]);
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (err) {
+        await reader.cancel(err).catch(() => undefined);
+        controller.error(err);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+    },
+  });
+}
+
+/** An empty body. */
+export function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() });
 }

@@ -2,5 +2,14 @@
  * The edge build of autostore-js (workerd, Vercel edge, Deno and other fetch-only runtimes): no
  * `node:` built-ins and no DOM-only globals at import time.
  */
+import { httpBackendFactory } from "../core/backends/http.js";
+import { registerSchemeFactory } from "../core/schemes.js";
+import { s3BackendFactory } from "../s3/index.js";
+
+// The AWS SDK's XML parsing needs a DOMParser, which edge runtimes lack: S3 goes over signed fetch.
+registerSchemeFactory("s3", s3BackendFactory({ transport: "fetch" }));
+registerSchemeFactory("http", httpBackendFactory);
+registerSchemeFactory("https", httpBackendFactory);
+
 export * from "../core/index.js";
-export { S3Options, type S3OptionsInit } from "../s3/index.js";
+export { S3Backend, S3Options, type S3OptionsInit } from "../s3/index.js";

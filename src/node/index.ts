@@ -7,6 +7,8 @@
  * const store = new AutoStore("./data");
  * await store.set("config", { key: "value" });
  */
+
+import { httpBackendFactory } from "../core/backends/http.js";
 import { setCacheStorageFactory } from "../core/cache/storage.js";
 import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
 import { s3BackendFactory } from "../s3/index.js";
@@ -21,6 +23,8 @@ registerSchemeFactory("file", {
 });
 setLocalScheme("file");
 registerSchemeFactory("s3", s3BackendFactory());
+registerSchemeFactory("http", httpBackendFactory);
+registerSchemeFactory("https", httpBackendFactory);
 setCacheStorageFactory((location) => new FsCacheStorage(location));
 
 export * from "../core/index.js";

@@ -13,14 +13,12 @@
  */
 import {
   type Backend,
-  bytesResult,
   type CallOptions,
   type Capabilities,
   type CommonPrefix,
   copyAcross,
   type ListedObject,
   type ListOptions,
-  notModifiedResult,
   type ObjectMeta,
   type ReadOptions,
   type ReadResult,
@@ -36,22 +34,10 @@ import {
 } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
-import type { Logger } from "../core/options.js";
-import {
-  type ByteSource,
-  chunksOf,
-  discardSource,
-  parseContentRange,
-  peekStream,
-  rangeHeader,
-  rangeStart,
-  resumableChunks,
-  sliceChunks,
-  streamResult,
-} from "../core/transfer.js";
+import { peekStream, type RemoteObject, remoteRead } from "../core/transfer.js";
 import { toStoreError } from "./errors.js";
 import { type S3Credentials, S3Options, type S3OptionsInit } from "./options.js";
-import type { GetObjectOutput, ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
+import type { ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
 
 /** S3 copies at most 5 GiB in one request; larger objects are copied by streaming them. */
 const MAX_COPY_SIZE = 5 * 1024 ** 3;
@@ -138,183 +124,20 @@ export class S3Backend implements Backend {
 
   async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
     validateKey(key);
-    throwIfAborted(options.signal);
-    if (options.ifNoneMatch !== undefined) {
-      // A HEAD answers "unchanged" with the object's full metadata in one request; a 304 to a GET
-      // carries neither size nor (on some servers) the ETag.
-      const meta = await this.head(key, options);
-      if (meta.etag === options.ifNoneMatch) return notModifiedResult(meta);
-    }
-    const range = options.range;
-    const header = range ? rangeHeader(range) : undefined;
-    if (range && header === undefined) {
-      const meta = await this.head(key, options);
-      const start = rangeStart(range, meta.size);
-      return bytesResult(meta, new Uint8Array(0), { start, end: start });
-    }
-    let out: GetObjectOutput;
-    try {
-      out = await this.#getObject(key, header, options.ifMatch, options.signal);
-    } catch (err) {
-      // 416: the range starts at or past the end (or the object is empty): nothing to read.
-      if (range && err instanceof BackendError && err.status === 416) {
-        const meta = await this.head(key, options);
-        return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
-      }
-      throw err;
-    }
-    let contentRange = parseContentRange(out.contentRange);
-    if (
-      range &&
-      out.status === 206 &&
-      contentRange?.start !== undefined &&
-      contentRange.total !== undefined
-    ) {
-      const want = rangeStart(range, contentRange.total);
-      if (contentRange.start !== want) {
-        // The server answered another range than asked (s3rver serves `bytes=-N` as `bytes=0-N`):
-        // ask again with explicit offsets, pinned to the version just seen.
-        await discardSource(out.body);
-        const end =
-          "suffix" in range || range.length === undefined
-            ? contentRange.total
-            : Math.min(contentRange.total, want + range.length);
-        const meta = this.#meta(key, out, contentRange.total);
-        if (want >= end) return bytesResult(meta, new Uint8Array(0), { start: want, end: want });
-        out = await this.#getObject(
-          key,
-          `bytes=${want}-${end - 1}`,
-          out.etag ?? options.ifMatch,
-          options.signal,
-        );
-        contentRange = parseContentRange(out.contentRange);
-        if (out.status !== 206 || contentRange?.start !== want) {
-          await discardSource(out.body);
-          throw new BackendError(`read ${this.uri(key)}: the server does not honour byte ranges`, {
-            key,
-            uri: this.uri(key),
-            backend: this.scheme,
-            status: out.status,
-          });
-        }
-      }
-    }
-    let size = contentRange?.total ?? (out.status === 206 ? undefined : out.contentLength);
-    if (size === undefined) {
-      // Neither Content-Range nor Content-Length told the size (a streamed body): ask for it.
-      size = (await this.head(key, options)).size;
-    }
-    return this.#result(key, out, contentRange, size, options);
-  }
-
-  async #getObject(
-    key: string,
-    range: string | undefined,
-    ifMatch: string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<GetObjectOutput> {
-    return this.#call("read", key, signal, (t) =>
-      t.getObject({ bucket: this.bucket, key: this.prefix + key, range, ifMatch, signal }),
-    );
-  }
-
-  #result(
-    key: string,
-    out: GetObjectOutput,
-    contentRange: ReturnType<typeof parseContentRange>,
-    size: number,
-    options: ReadOptions,
-  ): ReadResult {
-    const partial = out.status === 206 && contentRange?.start !== undefined && contentRange.end !== undefined;
-    const meta = this.#meta(key, out, size);
-    const etag = out.etag;
-    let chunks: AsyncGenerator<Uint8Array, void, undefined>;
-    let range: { start: number; end: number } | undefined;
-    if (partial) {
-      const start = contentRange?.start as number;
-      const end = contentRange?.end as number;
-      range = { start, end };
-      chunks = this.#resumable(key, out.body, start, end, etag, options);
-    } else if (options.range) {
-      // A 200 to a ranged request: the whole object is coming. Take the range and hang up after it.
-      const from = rangeStart(options.range, size);
-      const to =
-        "suffix" in options.range || options.range.length === undefined
-          ? size
-          : Math.min(size, from + options.range.length);
-      range = { start: from, end: to };
-      chunks = sliceChunks(this.#resumable(key, out.body, 0, to, etag, options), from, to);
-    } else {
-      chunks = this.#resumable(key, out.body, 0, size, etag, options);
-    }
-    const length = range ? range.end - range.start : size;
-    const resultOptions: Parameters<typeof streamResult>[2] = {};
-    if (length !== undefined) resultOptions.length = length;
-    if (range) resultOptions.range = range;
-    if (options.onProgress) resultOptions.onProgress = options.onProgress;
-    if (options.signal) resultOptions.signal = options.signal;
-    return streamResult(meta, chunks, resultOptions);
-  }
-
-  /** A body that resumes with a ranged GET pinned to `etag` when its connection breaks. */
-  #resumable(
-    key: string,
-    source: ByteSource,
-    start: number,
-    end: number,
-    etag: string | undefined,
-    options: ReadOptions,
-  ): AsyncGenerator<Uint8Array, void, undefined> {
-    const logger = this.#logger;
-    const resume: Parameters<typeof resumableChunks>[0] = {
-      source,
-      start,
-      end,
+    const signal = options.signal;
+    const object: RemoteObject = {
+      key,
+      uri: this.uri(key),
+      backend: this.scheme,
       maxResumes: this.#options.maxRetries,
-      onResume: (offset, attempt, cause) =>
-        logger?.info(
-          `${this.scheme}: resuming read of ${this.uri(key)} at byte ${offset} (attempt ${attempt}): ${describeCause(cause)}`,
+      get: (range, ifMatch) =>
+        this.#call("read", key, signal, (t) =>
+          t.getObject({ bucket: this.bucket, key: this.prefix + key, range, ifMatch, signal }),
         ),
+      head: () => this.head(key, signal ? { signal } : {}),
     };
-    if (options.signal) resume.signal = options.signal;
-    // Without an ETag nothing pins the object: starting over is the only safe way.
-    if (etag !== undefined) {
-      resume.reopen = async (offset) => {
-        const again = await this.#getObject(key, `bytes=${offset}-${end - 1}`, etag, options.signal);
-        // Servers that ignore If-Match (s3rver) still tell the ETag: a different one is a new version.
-        if (again.etag !== undefined && again.etag !== etag) {
-          await discardSource(again.body);
-          throw new BackendError(`read ${this.uri(key)}: the object changed while it was being read`, {
-            key,
-            uri: this.uri(key),
-            backend: this.scheme,
-            status: 412,
-            backendCode: "PreconditionFailed",
-          });
-        }
-        const got = parseContentRange(again.contentRange);
-        if (again.status === 206 && got?.start === offset) return again.body;
-        if (again.status === 200) return sliceChunks(chunksOf(again.body), offset, end);
-        await discardSource(again.body);
-        throw new BackendError(
-          `read ${this.uri(key)}: the server answered a resumed read with another range`,
-          {
-            key,
-            uri: this.uri(key),
-            backend: this.scheme,
-            status: again.status,
-          },
-        );
-      };
-    }
-    return resumableChunks(resume);
-  }
-
-  #meta(key: string, out: GetObjectOutput, size: number): ObjectMeta {
-    const meta: ObjectMeta = { key, size, modifiedTime: out.modifiedTime ?? new Date(0) };
-    if (out.etag !== undefined) meta.etag = out.etag;
-    if (out.contentType !== undefined) meta.contentType = out.contentType;
-    return meta;
+    if (this.#options.logger) object.logger = this.#options.logger;
+    return remoteRead(object, options);
   }
 
   async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
@@ -549,10 +372,6 @@ export class S3Backend implements Backend {
   }
 
   // ---- internals ----
-
-  get #logger(): Logger | undefined {
-    return this.#options.logger;
-  }
 
   /** Runs one request on the transport, mapping its failure onto our errors. */
   async #call<T>(

@@ -6,7 +6,7 @@
  * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
  */
 import { abortReason, describeCause } from "../core/errors.js";
-import type { ByteSource } from "../core/transfer.js";
+import { attemptSignal, emptyStream, sleep, timeoutError, watchIdle } from "../core/transfer.js";
 import type { S3Credentials } from "./options.js";
 import { RetryPolicy } from "./retry.js";
 import { encodeKeyPath, SigV4Signer } from "./sigv4.js";
@@ -471,87 +471,6 @@ function classify(err: unknown): { transient: boolean; reason: string; retryAfte
     return { transient: false, reason: err.name };
   // fetch rejects with a TypeError for resets, refused connections and DNS failures; timeouts are ours.
   return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-}
-
-function timeoutError(ms: number, cause: unknown): Error {
-  const error = new Error(`no answer within ${ms} ms`, { cause });
-  error.name = "TimeoutError";
-  return error;
-}
-
-/** A signal for one attempt: the caller's, plus a timer until the answer's headers arrive. */
-function attemptSignal(
-  outer: AbortSignal | undefined,
-  timeoutMs: number,
-): { signal: AbortSignal; clear: () => void; timedOut: () => boolean } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException("attempt timed out", "TimeoutError"));
-  }, timeoutMs);
-  const onAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    // Only the wait for headers is bounded here: the body outlives the attempt (see watchIdle).
-    clear: () => {
-      clearTimeout(timer);
-      outer?.removeEventListener("abort", onAbort);
-    },
-  };
-}
-
-/**
- * A body that fails when no bytes arrive for `idleMs`, so a stalled transfer ends (and the backend
- * resumes it) instead of hanging.
- */
-function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number): ByteSource {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeoutError(idleMs, undefined)), idleMs);
-      });
-      try {
-        const next = await Promise.race([reader.read(), stalled]);
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      } catch (err) {
-        await reader.cancel(err).catch(() => undefined);
-        controller.error(err);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async cancel(reason) {
-      await reader.cancel(reason);
-    },
-  });
-}
-
-function emptyStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start: (c) => c.close() });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. */

@@ -4,19 +4,7 @@
  * only loop); the fetch request path runs its own loop with the same policy.
  */
 import type { Logger } from "../core/options.js";
-
-/** Longest wait between two attempts, whatever the backoff says. */
-const MAX_DELAY_MS = 20_000;
-
-/**
- * Exponential backoff with jitter: attempt `n` (1-based) waits a random time between half and all of
- * `base × 2^(n-1)`, so many clients that failed together do not come back together.
- */
-export function backoffDelay(retry: number, baseMs: number, retryAfterMs?: number): number {
-  const ceiling = Math.min(MAX_DELAY_MS, baseMs * 2 ** Math.max(0, retry - 1));
-  const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
-  return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_DELAY_MS)));
-}
+import { backoffDelay } from "../core/transfer.js";
 
 /** The error classes the SDK's retry middleware hands to a strategy. */
 export type RetryErrorType = "TRANSIENT" | "THROTTLING" | "SERVER_ERROR" | "CLIENT_ERROR";
