@@ -137,6 +137,8 @@ const INFERRED: Record<string, string> = {
   Float64Array: `${NATIVE}f8`,
   BigInt64Array: `${NATIVE}i8`,
   BigUint64Array: `${NATIVE}u8`,
+  // Runtimes that have Float16Array (Node 22+, recent browsers) hold float16 in it directly.
+  Float16Array: `${NATIVE}f2`,
 };
 
 /** Checks that `data` holds `count` elements of `dtype`; a `TypeError` says what is wrong. */
@@ -155,7 +157,10 @@ export function checkData(data: unknown, dtype: Dtype, count: number): void {
     return;
   }
   const name = typedArrayName(data);
-  const ok = name === dtype.ctor.name || (dtype.ctor === Uint8Array && name === "Uint8ClampedArray");
+  const ok =
+    name === dtype.ctor.name ||
+    (dtype.ctor === Uint8Array && name === "Uint8ClampedArray") ||
+    (dtype.kind === "f" && dtype.itemsize === 2 && name === "Float16Array");
   if (!ok) {
     const given = name ?? (Array.isArray(data) ? "an array" : typeof data);
     throw new TypeError(`dtype ${dtype.descr} needs a ${dtype.ctor.name} in data, not ${given}`);

@@ -29,7 +29,7 @@ export type TypedArray =
  * | `"\|i1"` `"<i2"` `"<i4"` | `Int8Array`, `Int16Array`, `Int32Array` |
  * | `"<i8"` | `BigInt64Array` |
  * | `"\|u1"` `"<u2"` `"<u4"` `"<u8"` | `Uint8Array`, `Uint16Array`, `Uint32Array`, `BigUint64Array` |
- * | `"<f2"` (float16) | `Uint16Array` of the raw IEEE half bits (exact; see `float16ToFloat32`) |
+ * | `"<f2"` (float16) | `Uint16Array` of the raw IEEE half bits (exact; see `float16ToFloat32`); a `Float16Array` is also written |
  * | `"<f4"` `"<f8"` | `Float32Array`, `Float64Array` |
  * | `"<c8"` `"<c16"` (complex) | `Float32Array`/`Float64Array`, real and imaginary parts interleaved (twice as long) |
  * | `"<M8[unit]"` `"<m8[unit]"` | `BigInt64Array` of ticks of `unit` since the epoch |
