@@ -189,7 +189,7 @@ describe("image read: what Pillow (and hand-written PNGs) hold", () => {
   });
 });
 
-const PYTHON_READS = String.raw`
+const PYTHON_READS = `
 import base64, json, os, sys
 import numpy as np
 from PIL import Image

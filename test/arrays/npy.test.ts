@@ -154,7 +154,7 @@ describe(".npy read: what NumPy writes", () => {
   });
 });
 
-const NUMPY_READS = String.raw`
+const NUMPY_READS = `
 import base64, json, os, sys
 import numpy as np
 
@@ -286,7 +286,7 @@ describe("16-bit float helpers", () => {
     ];
     for (let i = 0; i < 2000; i++) doubles.push(Math.sin(i * 12.9898) * 10 ** ((i % 12) - 8));
     const narrowed = float32ToFloat16(doubles);
-    const script = String.raw`
+    const script = `
 import json, sys
 import numpy as np
 doubles = np.array([float(x) for x in json.loads(sys.argv[1])], dtype=np.float64)

@@ -87,7 +87,7 @@ describe(".npz read: what NumPy writes", () => {
   }
 });
 
-const NUMPY_READS = String.raw`
+const NUMPY_READS = `
 import base64, json, sys, zipfile
 import numpy as np
 

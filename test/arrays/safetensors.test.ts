@@ -132,7 +132,7 @@ describe(".safetensors read: what the format's writers produce", () => {
   });
 });
 
-const PYTHON_READS = String.raw`
+const PYTHON_READS = `
 import base64, json, struct, sys
 import numpy as np
 

@@ -33,7 +33,7 @@ interface ExpectedSparse {
   col?: number[];
 }
 
-const SCIPY_WRITES = String.raw`
+const SCIPY_WRITES = `
 import base64, json, os, sys
 import numpy as np
 import scipy.sparse as sp
@@ -108,7 +108,7 @@ describe(".sparse.npz read: what scipy.sparse.save_npz writes", () => {
   });
 });
 
-const SCIPY_READS = String.raw`
+const SCIPY_READS = `
 import base64, json, os, sys
 import numpy as np
 import scipy.sparse as sp
