@@ -176,7 +176,7 @@ export async function runScenarios(): Promise<void> {
     const result = await runOne(s, rounds, gc);
     console.log(
       result.status === "error"
-        ? `error: ${result.error}`
+        ? `error: ${result.error?.split("\n")[0]}`
         : `${formatRatio(result.ratio)} (${result.status})`,
     );
     results.push(result);
@@ -252,6 +252,7 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
       s.metrics?.({ baselineMs: result.baseline.median, subjectMs: result.subject.median }) ?? {};
   } catch (err) {
     result.status = "error";
+    // The whole stack goes to the JSON results; the console shows its first line.
     result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
   } finally {
     try {

@@ -235,7 +235,7 @@ async function smallReadFixture(fx: Fixture, key: (i: number) => string): Promis
   let store: AutoStore;
   scenario({
     name: "disk get 2,000 small JSON (bare item-N)",
-    note: `informational: store.get('item-N') (no extension) must list the folder to find item-N.json or item-N.yaml…, one directory read per get (here of ${SMALL_COUNT} entries); name the extension where speed matters`,
+    note: `informational: store.get('item-N') (no extension) must list the folder to find item-N.json or item-N.yaml…, one directory read per get (here of ${SMALL_COUNT.toLocaleString("en")} entries); name the extension where speed matters`,
     setup: async () => {
       store = await smallReadFixture(fx, (i) => `item-${i}`);
     },
