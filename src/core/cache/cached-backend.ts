@@ -5,6 +5,7 @@
  */
 import {
   type Backend,
+  type ByteRange,
   bytesResult,
   type CallOptions,
   type Capabilities,
@@ -73,7 +74,7 @@ export class CachedBackend implements Backend {
       return this.#inner.read(key, options);
     }
     throwIfAborted(options.signal);
-    if (options.range) return this.#readRange(key, options);
+    if (options.range) return this.#readRange(key, options.range, options);
     const entry = await raceAbort(this.#entry(key), options.signal);
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
     return bytesResult(metaOf(key, entry.record), entry.data.slice());
@@ -83,11 +84,11 @@ export class CachedBackend implements Backend {
    * A range comes from a fresh cached object when there is one; otherwise it goes to the remote
    * alone: fetching a whole object to serve a Parquet footer would defeat the point of the range.
    */
-  async #readRange(key: string, options: ReadOptions & { range: NonNullable<ReadOptions["range"]> }) {
+  async #readRange(key: string, wanted: ByteRange, options: ReadOptions): Promise<ReadResult> {
     const cached = await this.#storage.read(this.uri(key));
     if (!cached || !isFresh(cached.record, this.#policy, this.#now())) return this.#inner.read(key, options);
     this.#lastUsed.set(cached.record.uri, this.#now());
-    const range = resolveRange(options.range, cached.data.length);
+    const range = resolveRange(wanted, cached.data.length);
     return bytesResult(metaOf(key, cached.record), cached.data.slice(range.start, range.end), range);
   }
 
