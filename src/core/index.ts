@@ -75,9 +75,21 @@ export {
   UnsupportedOperationError,
 } from "./errors.js";
 export { ArrowIpcHandler } from "./handlers/arrow.js";
+export { BytesHandler } from "./handlers/bytes.js";
+export { CborHandler } from "./handlers/cbor.js";
 export { CsvHandler } from "./handlers/csv.js";
 export { DataHandler, type HandlerContext } from "./handlers/handler.js";
+export { ImageHandler } from "./handlers/image.js";
+export { JsonHandler } from "./handlers/json.js";
+export { JsonlHandler } from "./handlers/jsonl.js";
+export { NpyHandler } from "./handlers/npy.js";
+export { NpzHandler } from "./handlers/npz.js";
 export { ParquetHandler } from "./handlers/parquet.js";
+export { RefusedFormatHandler } from "./handlers/refused.js";
+export { SafetensorsHandler } from "./handlers/safetensors.js";
+export { SparseNpzHandler } from "./handlers/sparse-npz.js";
+export { TextHandler } from "./handlers/text.js";
+export { YamlHandler } from "./handlers/yaml.js";
 export { HandlerRegistry } from "./handlers/registry.js";
 export { MAX_KEY_BYTES, parseUri, validateKey } from "./keys.js";
 export { type FieldSpec, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
