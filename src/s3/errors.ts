@@ -2,7 +2,7 @@
  * One mapping from what S3 (through the SDK or the fetch request path) reports onto autostore-js's
  * errors: a missing object is {@link KeyNotFoundError}, a refusal {@link PermissionDeniedError}, the
  * rest {@link BackendError} with the service's code, the HTTP status and the URI. The SDK's own
- * PascalCase shapes stay behind as `cause`.
+ * PascalCase shapes stay behind as `cause`, stripped of anything that could hold a secret.
  */
 import {
   abortReason,
@@ -69,7 +69,7 @@ export function toStoreError(err: unknown, context: FailureContext): unknown {
   const where = {
     uri: context.uri,
     backend: context.scheme,
-    cause: err,
+    cause: safeCause(err),
     ...(context.key === undefined ? {} : { key: context.key }),
   };
   const withStatus = status === undefined ? where : { ...where, status };
@@ -101,4 +101,31 @@ export function toStoreError(err: unknown, context: FailureContext): unknown {
   }
   const extra = code === undefined ? {} : { backendCode: code };
   return new BackendError(`${context.action} ${context.uri} failed${suffix}`, { ...withStatus, ...extra });
+}
+
+/**
+ * A copy of a failure that keeps what explains it (name, message, stack, code, status, request id)
+ * and drops what could leak: the SDK's `$response` reaches the socket and the signed request, whose
+ * headers carry the session token.
+ */
+export function safeCause(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return typeof err === "object" && err !== null ? String(err) : err;
+  const copy = new Error(err.message) as Error & Record<string, unknown>;
+  copy.name = err.name;
+  if (err.stack !== undefined) copy.stack = err.stack;
+  const source = err as Error & Record<string, unknown>;
+  for (const field of ["Code", "code", "$fault", "errno", "syscall"]) {
+    const value = source[field];
+    if (typeof value === "string" || typeof value === "number") copy[field] = value;
+  }
+  const metadata = source.$metadata as Record<string, unknown> | undefined;
+  if (metadata && typeof metadata === "object") {
+    const kept: Record<string, unknown> = {};
+    for (const field of ["httpStatusCode", "requestId", "extendedRequestId", "attempts", "totalRetryDelay"]) {
+      if (metadata[field] !== undefined) kept[field] = metadata[field];
+    }
+    copy.$metadata = kept;
+  }
+  if (err.cause !== undefined && depth < 5) copy.cause = safeCause(err.cause, depth + 1);
+  return copy;
 }

@@ -68,7 +68,7 @@ export interface ProxyStats {
 }
 
 /** A running proxy. */
-export interface Proxy {
+export interface FaultProxy {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
   /** Every request seen, in arrival order (entries fill in as answers complete). */
@@ -87,7 +87,7 @@ const S3_ERROR = (code: string, message: string) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>proxy</RequestId></Error>`;
 
 /** Starts a proxy to `target` (`http://host:port`); see the module comment. */
-export async function startProxy(target: string, plan?: FaultPlan): Promise<Proxy> {
+export async function startProxy(target: string, plan?: FaultPlan): Promise<FaultProxy> {
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const log: ProxyLogEntry[] = [];
@@ -243,3 +243,6 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Prox
     },
   };
 }
+
+/** The earlier name of {@link FaultProxy}, kept for the tests that import it. */
+export type { FaultProxy as Proxy };

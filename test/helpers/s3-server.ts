@@ -59,8 +59,9 @@ export interface S3Server {
   region: string;
   buckets: string[];
   /**
-   * S3Options fields that reach this server: endpoint, path-style addressing, credentials, and the
-   * checksum settings third-party servers need. `overrides` win.
+   * S3Options fields that reach this server: endpoint, path-style addressing and credentials. The
+   * checksum settings are left to the backend's defaults for custom endpoints, which tests check.
+   * `overrides` win.
    */
   options(overrides?: S3OptionsInit): S3OptionsInit;
   /** Stops the server and removes its files. */
@@ -121,8 +122,6 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
       forcePathStyle: true,
       accessKeyId: S3RVER_ACCESS_KEY_ID,
       secretAccessKey: S3RVER_SECRET_ACCESS_KEY,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
       // s3rver ignores If-None-Match on PUT.
       conditionalWrites: false,
       ...overrides,
