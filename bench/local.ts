@@ -23,9 +23,9 @@ const indices = Array.from({ length: SMALL_COUNT }, (_, i) => i);
 const values = indices.map(smallValue);
 
 /**
- * Writes every dirty page to disk (`sync`). Write scenarios settle with it: on ext4 a burst of
- * in-place overwrites leaves writeback running that slowed the next burst of file creations (the
- * other side's) by up to 4x, so without it the ratio depended on which side ran first.
+ * Writes every dirty page to disk (`sync`). Write scenarios settle with it, so each call starts from
+ * a quiet disk: on ext4 the writeback a burst of 2,000 small writes leaves behind was seen to slow
+ * the next burst of file creations up to 4x (335 ms alone, 1.2-1.6 s right after the other side).
  */
 function flushDirtyPages(): Promise<void> {
   // No `sync` command (Windows): run unsettled rather than fail.
