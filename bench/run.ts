@@ -6,6 +6,7 @@
 import { runScenarios } from "./harness.js";
 import "./local.js";
 import "./memory.js";
+import "./s3.js";
 import "./tables.js";
 
 await runScenarios();
