@@ -4,12 +4,12 @@
  */
 import { httpBackendFactory } from "../core/backends/http.js";
 import { registerSchemeFactory } from "../core/schemes.js";
-import { s3BackendFactory } from "../s3/index.js";
+import { s3BackendFactory } from "../s3/edge.js";
 
-// The AWS SDK's XML parsing needs a DOMParser, which edge runtimes lack: S3 goes over signed fetch.
-registerSchemeFactory("s3", s3BackendFactory({ transport: "fetch" }));
+// S3 goes over signed fetch: the AWS SDK parses XML with a DOMParser, which edge runtimes lack.
+registerSchemeFactory("s3", s3BackendFactory());
 registerSchemeFactory("http", httpBackendFactory);
 registerSchemeFactory("https", httpBackendFactory);
 
 export * from "../core/index.js";
-export { S3Backend, S3Options, type S3OptionsInit } from "../s3/index.js";
+export { S3Backend, S3Options, type S3OptionsInit } from "../s3/edge.js";

@@ -27,7 +27,6 @@ import {
 import {
   BackendError,
   ConfigError,
-  describeCause,
   KeyNotFoundError,
   throwIfAborted,
   UnsupportedOperationError,
@@ -47,18 +46,42 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 // has two different `CopySource` spellings.
 const RESERVED_IN_COPY_SOURCE = /[;,?:@&=+$#]/;
 
+/** A request path's class. */
+export type TransportClass = new (config: TransportConfig) => S3Transport;
+
+/**
+ * Which request paths a build has, and how to load one. A loader is passed in rather than imported
+ * here so that a build without the AWS SDK (the edge build) has no import of it anywhere in its
+ * module graph: bundlers for workerd and Vercel's edge fail on the SDK's `node:` imports even when
+ * they sit behind a dynamic import that never runs.
+ */
+export interface TransportLoader {
+  readonly kinds: readonly ("sdk" | "fetch")[];
+  load(kind: "sdk" | "fetch"): Promise<TransportClass>;
+}
+
+/** The fetch request path alone: what every runtime can run. */
+export const fetchTransportLoader: TransportLoader = {
+  kinds: ["fetch"],
+  load: async () => (await import("./fetch-transport.js")).FetchTransport,
+};
+
 /** How an {@link S3Backend} is made. */
 export interface S3BackendInit {
   /** The scheme served (`s3`, `minio`, `r2`…). @default "s3" */
   scheme?: string;
   /** Options (or their fields) for this service. @default new S3Options() */
   options?: S3Options | S3OptionsInit;
-  /** The request path when `options.transport` does not name one. @default "sdk" */
+  /** The request path when `options.transport` does not name one. @default the loader's first */
   defaultTransport?: "sdk" | "fetch";
+  /** The request paths available. @default the fetch path only ({@link fetchTransportLoader}) */
+  transports?: TransportLoader;
 }
 
 /**
- * A bucket (and prefix) of S3 or an S3-compatible service, as a {@link Backend}.
+ * A bucket (and prefix) of S3 or an S3-compatible service, as a {@link Backend}. This class has the
+ * request paths its `transports` loader gives it (signed fetch alone by default); the `S3Backend` of
+ * `autostore-js/s3` and of the Node and browser builds adds the AWS SDK, and uses it by default.
  *
  * @example
  * const backend = new S3Backend("my-bucket/data/", { options: { region: "eu-west-1" } });
@@ -74,6 +97,7 @@ export class S3Backend implements Backend {
   readonly prefix: string;
   readonly #options: S3Options;
   readonly #transportKind: "sdk" | "fetch";
+  readonly #loader: TransportLoader;
   #transport: Promise<S3Transport> | undefined;
   #closed = false;
 
@@ -101,7 +125,15 @@ export class S3Backend implements Backend {
         field: this.#options.accessKeyId === undefined ? "accessKeyId" : "secretAccessKey",
       });
     }
-    this.#transportKind = this.#options.transport ?? init.defaultTransport ?? "sdk";
+    this.#loader = init.transports ?? fetchTransportLoader;
+    this.#transportKind =
+      this.#options.transport ?? init.defaultTransport ?? (this.#loader.kinds[0] as "sdk" | "fetch");
+    if (!this.#loader.kinds.includes(this.#transportKind)) {
+      throw new ConfigError(
+        `${this.root}: this build has no '${this.#transportKind}' request path (it has: ${this.#loader.kinds.join(", ")}); set transport: "fetch"`,
+        { field: "transport" },
+      );
+    }
     this.capabilities = {
       rangeRead: true,
       presign: !this.#options.anonymous,
@@ -168,7 +200,8 @@ export class S3Backend implements Backend {
     const threshold = this.#options.multipartThreshold;
     let data: Uint8Array | undefined;
     let stream: ReadableStream<Uint8Array> | undefined;
-    if (body instanceof Uint8Array) data = body;
+    // Not `instanceof`: bytes made in another realm (an iframe, a vm context) are bytes too.
+    if (ArrayBuffer.isView(body)) data = body;
     else {
       // Read up to the threshold: a stream that ends within it goes up in one PUT (which the SDK can
       // retry, having the bytes), a longer one in parts.
@@ -411,13 +444,8 @@ export class S3Backend implements Backend {
   }
 
   async #createTransport(): Promise<S3Transport> {
-    const config = this.#transportConfig();
-    if (this.#transportKind === "fetch") {
-      const { FetchTransport } = await import("./fetch-transport.js");
-      return new FetchTransport(config);
-    }
-    const { SdkTransport } = await importSdk();
-    return new SdkTransport(config);
+    const Transport = await this.#loader.load(this.#transportKind);
+    return new Transport(this.#transportConfig());
   }
 
   #transportConfig(): TransportConfig {
@@ -462,17 +490,6 @@ function mergePage(objects: ListOutput["objects"], prefixes: string[]): PageEntr
   }
   if (!sorted) entries.sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
   return entries;
-}
-
-async function importSdk(): Promise<typeof import("./sdk-transport.js")> {
-  try {
-    return await import("./sdk-transport.js");
-  } catch (err) {
-    throw new ConfigError(
-      `the S3 backend needs @aws-sdk/client-s3: npm install @aws-sdk/client-s3 (${describeCause(err)})`,
-      { cause: err },
-    );
-  }
 }
 
 function staticCredentials(o: S3Options): S3Credentials | undefined {

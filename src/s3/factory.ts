@@ -1,18 +1,21 @@
 /**
  * The S3 backend as a scheme factory: `s3://bucket/prefix/` roots and full-URI keys, and every scheme
  * registered as kind `"s3"` (`AutoStore.registerScheme("minio", "s3")`, or options that name a new
- * scheme). Opening is synchronous and cheap; the SDK loads on the first request.
+ * scheme). Opening is synchronous and cheap; the request path loads on the first request.
  */
 import type { Options, OptionsClass } from "../core/options.js";
 import type { BackendFactory } from "../core/schemes.js";
-import { S3Backend } from "./backend.js";
+import { S3Backend, type TransportLoader } from "./backend.js";
 import { S3Options } from "./options.js";
 
 /**
  * A factory for S3 backends.
- * @param defaults.transport the request path when options do not name one: `"fetch"` in the edge build.
+ * @param defaults.transports the request paths this build has (the fetch path alone by default).
+ * @param defaults.transport the request path when options do not name one.
  */
-export function s3BackendFactory(defaults: { transport?: "sdk" | "fetch" } = {}): BackendFactory {
+export function createS3Factory(
+  defaults: { transports?: TransportLoader; transport?: "sdk" | "fetch" } = {},
+): BackendFactory {
   return {
     kind: S3Options.backendKind,
     optionsClass: S3Options as unknown as OptionsClass,
@@ -20,6 +23,7 @@ export function s3BackendFactory(defaults: { transport?: "sdk" | "fetch" } = {})
       new S3Backend(root, {
         scheme,
         options: asS3Options(options),
+        ...(defaults.transports ? { transports: defaults.transports } : {}),
         ...(defaults.transport ? { defaultTransport: defaults.transport } : {}),
       }),
   };

@@ -478,7 +478,7 @@ async function* partsOf(
   body: Uint8Array | ReadableStream<Uint8Array>,
   size: number,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  if (body instanceof Uint8Array) {
+  if (ArrayBuffer.isView(body)) {
     for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
     return;
   }

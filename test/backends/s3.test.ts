@@ -248,28 +248,46 @@ describe("s3 options and roots", () => {
 });
 
 describe("lazy loading", () => {
-  it("reaches the AWS SDK from the entry points only through dynamic imports", async () => {
-    // Walk the static import graph from each entry: a store that never touches S3 must not load
-    // @aws-sdk/*; only sdk-transport.ts (itself imported dynamically) may name it statically.
-    const root = join(import.meta.dirname, "../../src");
-    const seen = new Set<string>();
-    const offenders: string[] = [];
+  const root = join(import.meta.dirname, "../../src");
+
+  /** Every source file an entry reaches, and every package it names, through static (and dynamic) imports. */
+  async function graph(entry: string, followDynamic: boolean) {
+    const files = new Set<string>();
+    const packages: string[] = [];
     const visit = async (file: string): Promise<void> => {
-      if (seen.has(file)) return;
-      seen.add(file);
+      if (files.has(file)) return;
+      files.add(file);
       const source = await readFile(file, "utf8");
-      for (const match of source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)";/gms)) {
-        const spec = match[1] as string;
-        if (/^import\s+type\s/.test(match[0].trim()) || /^export\s+type\s/.test(match[0].trim())) continue;
-        if (spec.startsWith("@aws-sdk/") || spec.startsWith("@smithy/")) offenders.push(`${file}: ${spec}`);
+      const specs: string[] = [];
+      for (const match of source.matchAll(/^\s*(import|export)\s([^;]*?)from\s+"([^"]+)";/gms)) {
+        if (!/^(import|export)\s+type\s/.test(match[0].trim())) specs.push(match[3] as string);
+      }
+      if (followDynamic)
+        for (const match of source.matchAll(/import\("([^"]+)"\)/g)) specs.push(match[1] as string);
+      for (const spec of specs) {
         if (spec.startsWith(".")) await visit(join(file, "..", spec.replace(/\.js$/, ".ts")));
+        else packages.push(`${file.slice(root.length)}: ${spec}`);
       }
     };
-    for (const entry of ["node", "browser", "edge"]) await visit(join(root, entry, "index.ts"));
-    expect(offenders).toEqual([]);
-    expect([...seen].some((f) => f.endsWith("s3/backend.ts"))).toBe(true);
-    expect([...seen].some((f) => f.endsWith("sdk-transport.ts"))).toBe(false);
-    const s3Files = await readdir(join(root, "s3"));
-    expect(s3Files).toContain("sdk-transport.ts");
+    await visit(join(root, entry));
+    return { files: [...files].map((f) => f.slice(root.length)), packages };
+  }
+
+  it("loads the AWS SDK in the Node and browser builds only on the first S3 request", async () => {
+    for (const entry of ["node/index.ts", "browser/index.ts"]) {
+      const { files, packages } = await graph(entry, false);
+      expect(packages.filter((p) => /@aws-sdk|@smithy/.test(p))).toEqual([]);
+      expect(files).toContain("/s3/backend.ts");
+      expect(files).not.toContain("/s3/sdk-transport.ts");
+    }
+  });
+
+  it("has no path to the AWS SDK at all from the edge build, not even a dynamic import", async () => {
+    const { files, packages } = await graph("edge/index.ts", true);
+    expect(packages.filter((p) => /@aws-sdk|@smithy|node:/.test(p))).toEqual([]);
+    expect(files).toContain("/s3/fetch-transport.ts");
+    expect(files).not.toContain("/s3/sdk-transport.ts");
+    expect(files).not.toContain("/s3/transports.ts");
+    expect(await readdir(join(root, "s3"))).toContain("sdk-transport.ts");
   });
 });
