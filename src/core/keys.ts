@@ -51,7 +51,10 @@ export function validateKey(
   }
   if (CONTROL_CHARS.test(key)) refuse("it contains NUL or a control character");
   if (key.includes("\\")) refuse("it contains a backslash; use '/' between segments");
-  if (encoder.encode(key).length > MAX_KEY_BYTES) refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short keys need no encoding to be measured.
+  if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).length > MAX_KEY_BYTES) {
+    refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
+  }
   if (key.startsWith("/")) refuse("it is absolute; keys are relative to the store's root");
   if (/^[a-zA-Z]:/.test(key)) refuse("it looks like a drive path; keys are relative to the store's root");
   const body = options.allowTrailingSlash && key.endsWith("/") ? key.slice(0, -1) : key;

@@ -13,6 +13,8 @@ import {
   type ObjectMeta,
   type Progress,
 } from "./backend.js";
+import { CachedBackend } from "./cache/cached-backend.js";
+import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import {
   AutoStoreError,
   ConfigError,
@@ -23,8 +25,6 @@ import {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from "./errors.js";
-import { CachedBackend } from "./cache/cached-backend.js";
-import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import { compileGlob } from "./glob.js";
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
@@ -284,8 +284,9 @@ export class AutoStore implements AsyncDisposable {
     // Representations of one bare key are not always adjacent in a listing (`a.json`, `a.k.json`,
     // `a.yaml`), so a set of seen keys dedupes them.
     const seen = new Set<string>();
-    for await (const meta of listObjects(target.backend, target.key, options)) {
-      const bare = this.#handlers.splitKey(meta.key)?.bare ?? meta.key;
+    for await (const entry of target.backend.list(target.key, { ...options, delimiter: false })) {
+      if (!("key" in entry)) continue;
+      const bare = this.#handlers.splitKey(entry.key)?.bare ?? entry.key;
       if (seen.has(bare)) continue;
       seen.add(bare);
       yield target.outward(bare);

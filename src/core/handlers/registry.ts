@@ -18,21 +18,51 @@ export class HandlerRegistry {
   // user's handler overrides a built-in one of the same priority.
   readonly #handlers: DataHandler[] = [];
   #extensions: string[] = [];
+  // Lookups run on every get and set; they are indexed once per registration.
+  // Extensions by their last `.segment` (`.npz` → [`.sparse.npz`, `.npz`]), longest first.
+  #byLastSegment = new Map<string, string[]>();
+  // Handlers by extension, and all handlers, best first (priority, then latest registration).
+  #byExtension = new Map<string, DataHandler[]>();
+  #ranked: DataHandler[] = [];
 
   constructor(handlers: Iterable<DataHandler> = []) {
-    for (const handler of handlers) this.register(handler);
+    for (const handler of handlers) this.#add(handler);
+    this.#index();
   }
 
   /** Adds a handler; it takes precedence over earlier ones of equal priority. */
   register(handler: DataHandler): void {
+    this.#add(handler);
+    this.#index();
+  }
+
+  #add(handler: DataHandler): void {
     for (const ext of handler.extensions) {
       if (!/^(\.[a-z0-9_+-]+)+$/.test(ext)) {
         throw new TypeError(`handler extension ${JSON.stringify(ext)} must be lower-case and start with '.'`);
       }
     }
     this.#handlers.push(handler);
-    const all = new Set(this.#handlers.flatMap((h) => h.extensions));
-    this.#extensions = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  #index(): void {
+    // Stable sort: among equal priorities the later registration must come first, so rank a reversed copy.
+    this.#ranked = [...this.#handlers].reverse().sort((a, b) => b.priority - a.priority);
+    this.#extensions = [...new Set(this.#handlers.flatMap((h) => h.extensions))].sort(
+      (a, b) => b.length - a.length,
+    );
+    this.#byLastSegment = new Map();
+    this.#byExtension = new Map();
+    for (const ext of this.#extensions) {
+      const last = ext.slice(ext.lastIndexOf("."));
+      const list = this.#byLastSegment.get(last) ?? [];
+      list.push(ext);
+      this.#byLastSegment.set(last, list);
+      this.#byExtension.set(
+        ext,
+        this.#ranked.filter((h) => h.extensions.includes(ext)),
+      );
+    }
   }
 
   /** A copy, so that one store's registrations do not leak into another's. */
@@ -47,11 +77,14 @@ export class HandlerRegistry {
 
   /** Splits a key into bare key and registered extension, or undefined when none matches. */
   splitKey(key: string): SplitKey | undefined {
-    const lower = key.toLowerCase();
     const nameStart = key.lastIndexOf("/") + 1;
-    for (const ext of this.#extensions) {
-      // The extension must leave a non-empty name: `.json` alone is a dotfile, not a JSON file.
-      if (lower.endsWith(ext) && key.length - ext.length > nameStart) {
+    const dot = key.lastIndexOf(".");
+    if (dot <= nameStart) return undefined; // no extension, or a dotfile such as `.json`
+    const candidates = this.#byLastSegment.get(key.slice(dot).toLowerCase());
+    if (!candidates) return undefined;
+    for (const ext of candidates) {
+      // The extension must leave a non-empty name.
+      if (key.length - ext.length > nameStart && key.slice(key.length - ext.length).toLowerCase() === ext) {
         return { bare: key.slice(0, key.length - ext.length), ext };
       }
     }
@@ -61,7 +94,7 @@ export class HandlerRegistry {
   /** The extension named by a `format` option: `"parquet"`, `".parquet"` or `"sparse.npz"`. */
   normalizeFormat(format: string): string {
     const ext = `.${format.replace(/^\./, "").toLowerCase()}`;
-    if (!this.#extensions.includes(ext)) {
+    if (!this.#byExtension.has(ext)) {
       throw new UnsupportedFormatError(
         `unknown format ${JSON.stringify(format)}; known: ${[...this.#extensions].sort().join(", ")}`,
       );
@@ -71,7 +104,7 @@ export class HandlerRegistry {
 
   /** The handler that reads files with this extension. */
   forReading(ext: string): DataHandler {
-    const handler = this.#best(this.#handlers.filter((h) => h.extensions.includes(ext)));
+    const handler = this.#byExtension.get(ext)?.[0];
     if (!handler) throw new UnsupportedFormatError(`no handler reads '${ext}' files`);
     return handler;
   }
@@ -82,26 +115,20 @@ export class HandlerRegistry {
    * it cannot).
    */
   forWritingExtension(ext: string, value: unknown): DataHandler {
-    const owners = this.#handlers.filter((h) => h.extensions.includes(ext));
-    const handler = this.#best(owners.filter((h) => h.canHandleData(value))) ?? this.#best(owners);
+    const owners = this.#byExtension.get(ext);
+    const handler = owners?.find((h) => h.canHandleData(value)) ?? owners?.[0];
     if (!handler) throw new UnsupportedFormatError(`no handler writes '${ext}' files`);
     return handler;
   }
 
   /** The handler that writes `value` under a bare key, with the extension it appends. */
   forWritingValue(value: unknown): { handler: DataHandler; ext: string } {
-    const handler = this.#best(this.#handlers.filter((h) => h.canHandleData(value)));
+    const handler = this.#ranked.find((h) => h.canHandleData(value));
     const ext = handler?.extensions[0];
     if (!handler || ext === undefined) {
       throw new UnsupportedFormatError(`no handler can write a value of type ${describeType(value)}`);
     }
     return { handler, ext };
-  }
-
-  #best(candidates: DataHandler[]): DataHandler | undefined {
-    let best: DataHandler | undefined;
-    for (const handler of candidates) if (!best || handler.priority >= best.priority) best = handler;
-    return best;
   }
 }
 
