@@ -4,6 +4,8 @@
  * "Usage Patterns" (all four ways to configure) and "Backend Management". What reaches each server
  * is checked with an independent client (a plain S3Client), not through the store.
  */
+
+import { writeFile } from "node:fs/promises";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, KeyNotFoundError, S3Options } from "../../src/node/index.js";
@@ -72,6 +74,43 @@ describe("Cloud Storage", () => {
       accuracy: 0.95,
       epochs: 100,
     });
+  });
+
+  it("resolves credentials and region from a named profile, as the AWS SDK does", async () => {
+    // The shared config files of a developer's machine, in a temporary folder.
+    await writeFile(
+      `${tmp.path}/credentials`,
+      `[my-profile]\naws_access_key_id = ${aws.accessKeyId}\naws_secret_access_key = ${aws.secretAccessKey}\n`,
+    );
+    await writeFile(`${tmp.path}/config`, "[profile my-profile]\nregion = us-east-1\n");
+    process.env.AWS_SHARED_CREDENTIALS_FILE = `${tmp.path}/credentials`;
+    process.env.AWS_CONFIG_FILE = `${tmp.path}/config`;
+    try {
+      const store = track(
+        new AutoStore("s3://my-bucket/data/", {
+          profile: "my-profile",
+          endpoint: aws.endpoint,
+          cacheEnabled: true,
+          ...cache(),
+        }),
+      );
+      await store.set("experiment/profiled", { accuracy: 0.9 });
+      expect(await store.get("experiment/profiled")).toEqual({ accuracy: 0.9 });
+      // An unknown profile is a refusal, not a hang.
+      const unknown = track(
+        new AutoStore("s3://my-bucket/data/", {
+          profile: "no-such-profile",
+          endpoint: aws.endpoint,
+          region: "us-east-1",
+        }),
+      );
+      await expect(unknown.get("experiment/profiled.json")).rejects.toMatchObject({
+        code: "PERMISSION_DENIED",
+      });
+    } finally {
+      delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      delete process.env.AWS_CONFIG_FILE;
+    }
   });
 
   it("takes an explicit S3Options", async () => {
