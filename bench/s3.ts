@@ -63,49 +63,53 @@ function bigValue(): Uint8Array {
   return data;
 }
 
-{
-  let r: Rig | undefined;
-  const data = bigValue();
-  scenario({
-    name: "s3 set one 64 MiB .bin",
-    target: 1.05,
-    note: "store.set('big.bin', bytes) vs S3Client PutObject of the same bytes; one PUT each (64 MiB is the default multipart threshold)",
-    setup: async () => {
-      r = await rig("big-set");
-    },
-    baseline: async () => {
-      await r?.raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: "raw/big.bin", Body: data }));
-    },
-    subject: async () => {
-      await r?.store.set("big.bin", data);
-    },
-    teardown: () => unrig(r),
-    metrics: (t) => ({ "MB/s": mbPerSecond(BIG, t.subjectMs), "raw MB/s": mbPerSecond(BIG, t.baselineMs) }),
-  });
-}
-
-{
-  let r: Rig | undefined;
-  const data = bigValue();
-  scenario({
-    name: "s3 get one 64 MiB .bin",
-    target: 1.05,
-    note: "store.get('big.bin') vs S3Client GetObject + Body.transformToByteArray()",
-    setup: async () => {
-      r = await rig("big-get");
-      await r.raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: "big-get/big.bin", Body: data }));
-      strictEqual((await r.store.get<Uint8Array>("big.bin")).length, BIG);
-    },
-    baseline: async () => {
-      const out = await r?.raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: "big-get/big.bin" }));
-      strictEqual((await out?.Body?.transformToByteArray())?.length, BIG);
-    },
-    subject: async () => {
-      strictEqual((await r?.store.get<Uint8Array>("big.bin"))?.length, BIG);
-    },
-    teardown: () => unrig(r),
-    metrics: (t) => ({ "MB/s": mbPerSecond(BIG, t.subjectMs), "raw MB/s": mbPerSecond(BIG, t.baselineMs) }),
-  });
+for (const transport of ["sdk", "fetch"] as const) {
+  const suffix = transport === "sdk" ? "" : " (fetch path)";
+  const sdk = transport === "sdk";
+  {
+    let r: Rig | undefined;
+    const data = bigValue();
+    scenario({
+      name: `s3 set one 64 MiB .bin${suffix}`,
+      ...(sdk ? { target: 1.05 } : {}),
+      note: `store.set('big.bin', bytes) vs S3Client PutObject of the same bytes; one PUT each (64 MiB is the default multipart threshold)${sdk ? "" : "; the store over signed fetch"}`,
+      setup: async () => {
+        r = await rig(`big-set-${transport}`, transport);
+      },
+      baseline: async () => {
+        await r?.raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: "raw/big.bin", Body: data }));
+      },
+      subject: async () => {
+        await r?.store.set("big.bin", data);
+      },
+      teardown: () => unrig(r),
+      metrics: (t) => ({ "MB/s": mbPerSecond(BIG, t.subjectMs), "raw MB/s": mbPerSecond(BIG, t.baselineMs) }),
+    });
+  }
+  {
+    let r: Rig | undefined;
+    const data = bigValue();
+    const key = `big-get-${transport}/big.bin`;
+    scenario({
+      name: `s3 get one 64 MiB .bin${suffix}`,
+      ...(sdk ? { target: 1.05 } : {}),
+      note: `store.get('big.bin') vs S3Client GetObject + Body.transformToByteArray()${sdk ? "" : "; the store over signed fetch"}`,
+      setup: async () => {
+        r = await rig(`big-get-${transport}`, transport);
+        await r.raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: data }));
+        strictEqual((await r.store.get<Uint8Array>("big.bin")).length, BIG);
+      },
+      baseline: async () => {
+        const out = await r?.raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+        strictEqual((await out?.Body?.transformToByteArray())?.length, BIG);
+      },
+      subject: async () => {
+        strictEqual((await r?.store.get<Uint8Array>("big.bin"))?.length, BIG);
+      },
+      teardown: () => unrig(r),
+      metrics: (t) => ({ "MB/s": mbPerSecond(BIG, t.subjectMs), "raw MB/s": mbPerSecond(BIG, t.baselineMs) }),
+    });
+  }
 }
 
 for (const transport of ["sdk", "fetch"] as const) {

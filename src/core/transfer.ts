@@ -207,7 +207,7 @@ export function streamResult(
       take();
       if (total !== undefined) {
         // One allocation of the known size, one copy per chunk: no list of chunks to join afterwards.
-        const out = new Uint8Array(total);
+        const out = allocate(total);
         let offset = 0;
         for await (const chunk of chunks) {
           if (offset + chunk.length > total)
@@ -251,6 +251,21 @@ export function streamResult(
   };
   if (options.range) result.range = options.range;
   return result;
+}
+
+type BufferLike = { allocUnsafe(size: number): Uint8Array };
+
+/**
+ * A byte array for `size` bytes that will all be overwritten. On Node, memory that is not zeroed
+ * first (Buffer.allocUnsafe: a few ms saved per 64 MiB), seen as a plain Uint8Array; elsewhere a
+ * new Uint8Array.
+ */
+function allocate(size: number): Uint8Array {
+  const buffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+  // Below half Node's pool size, allocUnsafe hands out slices of a shared pool: not ours to keep.
+  if (!buffer || size < 64 * 1024) return new Uint8Array(size);
+  const raw = buffer.allocUnsafe(size);
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
 }
 
 /** Joins chunks into one array (no copy for a single chunk). */
@@ -551,32 +566,57 @@ export function attemptSignal(
 }
 
 /**
- * A body that fails with a `TimeoutError` when no bytes arrive for `idleMs`, so a stalled transfer
- * ends (and is resumed) instead of hanging.
+ * A body that fails with a `TimeoutError` when a read waits more than `idleMs` for bytes, so a
+ * stalled transfer ends (and is resumed) instead of hanging. One timer per body, not per chunk: a
+ * 64 MiB body arrives in thousands of chunks. Time the consumer spends between reads does not count.
  */
-export function watchIdle(body: ReadableStream<Uint8Array>, idleMs: number): ReadableStream<Uint8Array> {
+export function watchIdle(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+): AsyncIterable<Uint8Array> & { destroy(): void } {
   const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeoutError(idleMs)), idleMs);
-      });
+  let waitingSince: number | undefined;
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watch = (ms: number) => {
+    timer = setTimeout(() => {
+      const waited = waitingSince === undefined ? 0 : Date.now() - waitingSince;
+      if (waited < idleMs) {
+        watch(idleMs - waited);
+        return;
+      }
+      timedOut = true;
+      // Cancelling ends the pending read; the loop below turns that into the timeout.
+      reader.cancel(timeoutError(idleMs)).catch(() => undefined);
+    }, ms);
+  };
+  return {
+    async *[Symbol.asyncIterator]() {
+      watch(idleMs);
+      let done = false;
       try {
-        const next = await Promise.race([reader.read(), stalled]);
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      } catch (err) {
-        await reader.cancel(err).catch(() => undefined);
-        controller.error(err);
+        for (;;) {
+          waitingSince = Date.now();
+          const next = await reader.read();
+          waitingSince = undefined;
+          if (timedOut) throw timeoutError(idleMs);
+          if (next.done) {
+            done = true;
+            return;
+          }
+          yield next.value;
+        }
       } finally {
         clearTimeout(timer);
+        if (!done) await reader.cancel().catch(() => undefined);
+        reader.releaseLock();
       }
     },
-    async cancel(reason) {
-      await reader.cancel(reason);
+    destroy() {
+      clearTimeout(timer);
+      reader.cancel().catch(() => undefined);
     },
-  });
+  };
 }
 
 /** An empty body. */

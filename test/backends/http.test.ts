@@ -27,6 +27,8 @@ interface Behaviour {
   breakNextGetAfter?: number;
   /** Change this file's content right after the break (a new version mid-download). */
   replaceAfterBreak?: { path: string; data: Uint8Array };
+  /** Send this many body bytes on the next GET, then nothing more (the connection stays open). */
+  stallNextGetAfter?: number;
   /** Answer the next n requests with 503. */
   fail503?: number;
 }
@@ -117,6 +119,13 @@ async function startStaticServer(): Promise<StaticServer> {
       return;
     }
     let body = data.subarray(start, end);
+    const stall = method === "GET" ? b.stallNextGetAfter : undefined;
+    if (stall !== undefined) {
+      b.stallNextGetAfter = undefined;
+      state.bytesSent += stall;
+      res.write(body.subarray(0, stall));
+      return;
+    }
     const cut = method === "GET" ? b.breakNextGetAfter : undefined;
     if (cut !== undefined) {
       b.breakNextGetAfter = undefined;
@@ -257,6 +266,18 @@ describe("http backend", () => {
     expect(gets[1]?.range).toBe(`bytes=300000-${1024 * 1024 - 1}`);
     expect(gets[1]?.ifMatch).toBe(etagOf(data));
     expect(messages.some((m) => m.includes("resuming read") && m.includes("300000"))).toBe(true);
+  });
+
+  it("gives up on a body that stalls for longer than the timeout, and resumes it", async () => {
+    server.behaviour.stallNextGetAfter = 100_000;
+    const started = performance.now();
+    const data = await (await backend({ timeout: 0.3 }).read("mid.bin")).bytes();
+    expect(same(data, server.files.get("/files/mid.bin"))).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(server.requests.filter((r) => r.method === "GET").map((r) => r.range)).toEqual([
+      undefined,
+      `bytes=100000-${1024 * 1024 - 1}`,
+    ]);
   });
 
   it("resumes a ranged download, and refuses to mix two versions of an object", async () => {

@@ -6,7 +6,8 @@
  * - `slowdown`: 503 with S3's `SlowDown` error body;
  * - `drop`: the connection is closed before any answer;
  * - `slow500`: a 500 `InternalError`, after a delay;
- * - `truncate`: the request reaches the server, and the answer is cut off midway through its body.
+ * - `truncate`: the request reaches the server, and the answer is cut off midway through its body;
+ * - `stall`: the same, except that the connection stays open and silent (until the client gives up).
  *
  * @example
  * const proxy = await startProxy(s3.endpoint, { every: 3, kinds: ["slowdown", "drop", "slow500"] });
@@ -19,7 +20,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** A fault the proxy can inject; see the module comment. */
-export type FaultKind = "slowdown" | "drop" | "slow500" | "truncate";
+export type FaultKind = "slowdown" | "drop" | "slow500" | "truncate" | "stall";
 
 /** A request as the proxy saw it. */
 export interface ProxiedRequest {
@@ -41,7 +42,7 @@ export interface FaultPlan {
   match?: (request: ProxiedRequest) => boolean;
   /** How long a `slow500` waits before answering. @default 500 */
   slowMs?: number;
-  /** How many body bytes a `truncate` lets through before cutting. @default 1024 */
+  /** How many body bytes a `truncate` or `stall` lets through. @default 1024 */
   truncateAfter?: number;
 }
 
@@ -167,8 +168,20 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
       (answer) => {
         entry.status = answer.statusCode ?? 502;
         res.writeHead(entry.status, answer.headers);
-        const limit = fault === "truncate" ? (plan?.truncateAfter ?? 1024) : Number.POSITIVE_INFINITY;
+        const cuts = fault === "truncate" || fault === "stall";
+        const limit = cuts ? (plan?.truncateAfter ?? 1024) : Number.POSITIVE_INFINITY;
+        let silent = false;
         answer.on("data", (chunk: Buffer) => {
+          if (silent) return;
+          if (fault === "stall" && entry.bytesSent + chunk.length >= limit) {
+            const part = chunk.subarray(0, Math.max(0, limit - entry.bytesSent));
+            entry.bytesSent += part.length;
+            res.write(part);
+            // Keep the client's connection open and say nothing more; free the server's.
+            silent = true;
+            answer.destroy();
+            return;
+          }
           if (entry.bytesSent + chunk.length >= limit) {
             const part = chunk.subarray(0, Math.max(0, limit - entry.bytesSent));
             entry.bytesSent += part.length;
@@ -182,7 +195,9 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
           res.write(chunk);
         });
         answer.on("end", () => res.end());
-        answer.on("error", () => res.socket?.destroy());
+        answer.on("error", () => {
+          if (!silent) res.socket?.destroy();
+        });
       },
     );
     forward.on("error", () => {

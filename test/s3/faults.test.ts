@@ -133,6 +133,30 @@ for (const transport of ["sdk", "fetch"] as const) {
       await backend.close();
     });
 
+    it("gives up on a download that stalls midway for longer than the timeout, and resumes it", async () => {
+      const backend = new S3Backend(`faults/${transport}-stall/`, {
+        options: viaProxy({ transport, timeout: 0.5 }),
+      });
+      const data = pattern(2 * 1024 * 1024, 9);
+      await backend.write("stalling.bin", data);
+      proxy.reset();
+      proxy.setFaults({
+        every: 1,
+        kinds: ["stall"],
+        truncateAfter: 300_000,
+        match: (r) => r.method === "GET",
+      });
+      const read = await backend.read("stalling.bin");
+      proxy.setFaults(undefined);
+      const started = performance.now();
+      expect(same(await read.bytes(), data)).toBe(true);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      const gets = proxy.log.filter((e) => e.method === "GET");
+      expect(gets[0]?.fault).toBe("stall");
+      expect(gets[1]?.headers.range).toMatch(/^bytes=\d+-2097151$/);
+      await backend.close();
+    });
+
     it("cuts off an attempt that exceeds the timeout and tries again", async () => {
       const backend = new S3Backend(`faults/${transport}-timeout/`, {
         options: viaProxy({ transport, timeout: 0.3, maxRetries: 3 }),
