@@ -333,35 +333,61 @@ export class S3Backend implements Backend {
 
   /** A server-side copy (CopyObject), pinned to the source's version; over 5 GiB, a streamed one. */
   async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
+    return this.#serverCopy(this, from, to, options);
+  }
+
+  /**
+   * Copies `from` of another backend to `to` here on the server (no bytes through the client) when
+   * both are buckets of one service: the same scheme and the same options, as a store opens them for
+   * `s3://a/x` and `s3://b/y`. Resolves to undefined when `source` is not such a backend, so the caller
+   * can stream the copy instead.
+   */
+  async copyFrom(
+    source: Backend,
+    from: string,
+    to: string,
+    options: CallOptions = {},
+  ): Promise<ObjectMeta | undefined> {
+    if (
+      !(source instanceof S3Backend) ||
+      source.scheme !== this.scheme ||
+      source.#options !== this.#options
+    ) {
+      return undefined;
+    }
+    return this.#serverCopy(source, from, to, options);
+  }
+
+  async #serverCopy(source: S3Backend, from: string, to: string, options: CallOptions): Promise<ObjectMeta> {
     validateKey(to);
-    const source = await this.head(from, options);
-    if (source.size > MAX_COPY_SIZE) return copyAcross(this, from, this, to, options);
-    const fullFrom = this.prefix + from;
+    const original = await source.head(from, options);
+    if (original.size > MAX_COPY_SIZE) return copyAcross(source, from, this, to, options);
+    const fullFrom = source.prefix + from;
     const attempt = (copySource: string) =>
-      this.#call("copy", from, options.signal, (t) =>
+      this.#call("copy", to, options.signal, (t) =>
         t.copyObject({
           bucket: this.bucket,
           key: this.prefix + to,
           copySource,
-          ...(source.etag === undefined ? {} : { ifMatch: source.etag }),
+          ...(original.etag === undefined ? {} : { ifMatch: original.etag }),
           signal: options.signal,
         }),
       );
     let out: Awaited<ReturnType<typeof attempt>>;
     try {
       out = await attempt(
-        `${encodeURIComponent(this.bucket)}/${fullFrom.split("/").map(encodeURIComponent).join("/")}`,
+        `${encodeURIComponent(source.bucket)}/${fullFrom.split("/").map(encodeURIComponent).join("/")}`,
       );
     } catch (err) {
       // The HEAD just found the source: "no such key" here means the server decoded the name
       // differently (s3rver decodes CopySource with decodeURI).
       if (!(err instanceof KeyNotFoundError) || !RESERVED_IN_COPY_SOURCE.test(fullFrom)) throw err;
-      out = await attempt(encodeURI(`${this.bucket}/${fullFrom}`));
+      out = await attempt(encodeURI(`${source.bucket}/${fullFrom}`));
     }
-    const meta: ObjectMeta = { key: to, size: source.size, modifiedTime: out.modifiedTime ?? new Date() };
-    const etag = out.etag ?? source.etag;
+    const meta: ObjectMeta = { key: to, size: original.size, modifiedTime: out.modifiedTime ?? new Date() };
+    const etag = out.etag ?? original.etag;
     if (etag !== undefined) meta.etag = etag;
-    if (source.contentType !== undefined) meta.contentType = source.contentType;
+    if (original.contentType !== undefined) meta.contentType = original.contentType;
     return meta;
   }
 

@@ -94,6 +94,24 @@ for (const transport of ["sdk", "fetch"] as const) {
       await b.close();
     });
 
+    it("copies between two buckets of one service on the server", async () => {
+      const options = new S3Options(viaProxy({ transport }));
+      const a = new S3Backend(`extras/${transport}-bucket-a/`, { options });
+      const b = new S3Backend(`conformance/${transport}-bucket-b/`, { options });
+      await a.write("src.json", encode('{"across":true}'));
+      proxy.reset();
+      const meta = await b.copyFrom(a, "src.json", "dst.json");
+      expect(meta).toMatchObject({ key: "dst.json", size: 15 });
+      expect(String(proxy.log.find((e) => e.method === "PUT")?.headers["x-amz-copy-source"])).toBe(
+        `extras/${transport}-bucket-a/src.json`,
+      );
+      expect(decode(await (await b.read("dst.json")).bytes())).toBe('{"across":true}');
+      // Another service (other options), or another kind of backend: the caller streams instead.
+      const other = new S3Backend("extras/other/", { options: viaProxy({ transport }) });
+      expect(await b.copyFrom(other, "src.json", "x.json")).toBeUndefined();
+      await Promise.all([a.close(), b.close(), other.close()]);
+    });
+
     it("moves within one service as a server-side copy and a delete", async () => {
       const store = new AutoStore(`s3://extras/${transport}-move/`, {
         options: new S3Options(viaProxy({ transport })),
