@@ -93,7 +93,10 @@ export interface ListOptions extends CallOptions {
 
 /** The answer of {@link Backend.read}: metadata, and the body to take once as bytes or as a stream. */
 export interface ReadResult {
-  /** Metadata of the whole object (its full size, not the range's). */
+  /**
+   * Metadata of the whole object (its full size, not the range's). On a not-modified answer, `size`
+   * is -1 where the service's 304 does not carry it (S3, HTTP): the caller holds the object already.
+   */
   meta: ObjectMeta;
   /** True when `ifNoneMatch` matched: there is no body. */
   notModified: boolean;
@@ -131,6 +134,16 @@ export interface Backend {
   list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject | CommonPrefix>;
   delete(key: string, options?: CallOptions): Promise<void>;
   copy(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
+  /**
+   * Copies an object of another backend here without moving its bytes through the client (two buckets
+   * of one S3 service). Resolves to undefined when it cannot for this source: the caller streams instead.
+   */
+  copyFrom?(
+    source: Backend,
+    from: string,
+    to: string,
+    options?: CallOptions,
+  ): Promise<ObjectMeta | undefined>;
   /** Moves an object in one step where the storage can (a file rename); else the store copies and deletes. */
   rename?(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
   /** A URL that grants access without credentials (backends with `capabilities.presign`). */

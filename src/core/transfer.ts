@@ -351,7 +351,7 @@ export interface RemoteObject {
    * GETs the object, with a `Range` header value and an `If-Match`, when given. Failures are thrown
    * as autostore-js errors; a range past the end as a {@link BackendError} with status 416.
    */
-  get(range: string | undefined, ifMatch: string | undefined): Promise<RemoteResponse>;
+  get(range: string | undefined, ifMatch: string | undefined, ifNoneMatch?: string): Promise<RemoteResponse>;
   head(): Promise<ObjectMeta>;
   /** How many times a broken body may be resumed. */
   maxResumes: number;
@@ -360,8 +360,8 @@ export interface RemoteObject {
 
 /**
  * A read of a remote object over GET, with what servers get wrong handled once for every backend:
- * - `ifNoneMatch` is answered by a HEAD (full metadata; a 304 carries neither the size nor, on some
- *   servers, the ETag);
+ * - `ifNoneMatch` goes on the GET itself: one conditional request, and a 304 has no body to download
+ *   (a 304 does not carry the size: `meta.size` is -1 on a not-modified result);
  * - a range past the end (416) or an empty range reads as empty bytes;
  * - a server that answers another range than asked (s3rver serves `bytes=-N` as `bytes=0-N`) is asked
  *   again with explicit offsets, pinned to the version just seen;
@@ -371,10 +371,6 @@ export interface RemoteObject {
  */
 export async function remoteRead(object: RemoteObject, options: ReadOptions = {}): Promise<ReadResult> {
   throwIfAborted(options.signal);
-  if (options.ifNoneMatch !== undefined) {
-    const meta = await object.head();
-    if (meta.etag === options.ifNoneMatch) return notModifiedResult(meta);
-  }
   const range = options.range;
   const header = range ? rangeHeader(range) : undefined;
   if (range && header === undefined) {
@@ -384,7 +380,7 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   }
   let out: RemoteResponse;
   try {
-    out = await object.get(header, options.ifMatch);
+    out = await object.get(header, options.ifMatch, options.ifNoneMatch);
   } catch (err) {
     // 416: the range starts at or past the end (or the object is empty): nothing to read.
     if (range && err instanceof AutoStoreError && err.status === 416) {
@@ -392,6 +388,16 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
       return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
     }
     throw err;
+  }
+  if (out.status === 304) {
+    await discardSource(out.body);
+    const meta: ObjectMeta = {
+      key: object.key,
+      size: -1,
+      modifiedTime: out.modifiedTime ?? new Date(0),
+      etag: out.etag ?? options.ifNoneMatch ?? "",
+    };
+    return notModifiedResult(meta);
   }
   let contentRange = parseContentRange(out.contentRange);
   if (range && out.status === 206 && contentRange?.start !== undefined && contentRange.total !== undefined) {

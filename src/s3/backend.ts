@@ -162,9 +162,9 @@ export class S3Backend implements Backend {
       uri: this.uri(key),
       backend: this.scheme,
       maxResumes: this.#options.maxRetries,
-      get: (range, ifMatch) =>
+      get: (range, ifMatch, ifNoneMatch) =>
         this.#call("read", key, signal, (t) =>
-          t.getObject({ bucket: this.bucket, key: this.prefix + key, range, ifMatch, signal }),
+          t.getObject({ bucket: this.bucket, key: this.prefix + key, range, ifMatch, ifNoneMatch, signal }),
         ),
       head: () => this.head(key, signal ? { signal } : {}),
     };

@@ -164,8 +164,9 @@ export class FetchTransport implements S3Transport {
       method: "GET",
       bucket: input.bucket,
       key: input.key,
-      headers: { range: input.range, "if-match": input.ifMatch },
+      headers: { range: input.range, "if-match": input.ifMatch, "if-none-match": input.ifNoneMatch },
       signal: input.signal,
+      ...(input.ifNoneMatch === undefined ? {} : { ok: (status: number) => status === 304 }),
     });
     const h = response.headers;
     const out: GetObjectOutput = {

@@ -9,6 +9,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -17,7 +18,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { ConfigError, describeCause } from "../core/errors.js";
-import type { ByteSource } from "../core/transfer.js";
+import { type ByteSource, emptyStream } from "../core/transfer.js";
 import { RetryPolicy } from "./retry.js";
 import type {
   CopyInput,
@@ -78,15 +79,24 @@ export class SdkTransport implements S3Transport {
   }
 
   async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
-    const out = await this.#client.send(
-      new GetObjectCommand({
-        Bucket: input.bucket,
-        Key: input.key,
-        Range: input.range,
-        IfMatch: input.ifMatch,
-      }),
-      { abortSignal: input.signal },
-    );
+    let out: GetObjectCommandOutput;
+    try {
+      out = await this.#client.send(
+        new GetObjectCommand({
+          Bucket: input.bucket,
+          Key: input.key,
+          Range: input.range,
+          IfMatch: input.ifMatch,
+          IfNoneMatch: input.ifNoneMatch,
+        }),
+        { abortSignal: input.signal },
+      );
+    } catch (err) {
+      // The SDK throws a 304 as an error (named `Unknown`, or NotModified): for us it is an answer.
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (input.ifNoneMatch !== undefined && status === 304) return { status: 304, body: emptyStream() };
+      throw err;
+    }
     const body = out.Body as unknown;
     const result: GetObjectOutput = {
       status: out.$metadata.httpStatusCode ?? 200,

@@ -32,10 +32,12 @@ export interface GetObjectInput extends ObjectAddress {
   /** A `Range` header value, e.g. `bytes=0-99`. */
   range?: string;
   ifMatch?: string;
+  /** An ETag: the answer is a 304 with no body when the object still has it. */
+  ifNoneMatch?: string;
 }
 
 export interface GetObjectOutput {
-  /** 200, or 206 for a range. */
+  /** 200, 206 for a range, or 304 (no body) when `ifNoneMatch` matched. */
   status: number;
   /** Bytes in this response's body. */
   contentLength?: number;

@@ -140,7 +140,7 @@ export class HttpBackend implements Backend {
         uri: this.uri(key),
         backend: this.scheme,
         maxResumes: this.#maxRetries,
-        get: (range, ifMatch) => this.#get(key, range, ifMatch, signal),
+        get: (range, ifMatch, ifNoneMatch) => this.#get(key, range, ifMatch, signal, ifNoneMatch),
         head: () => this.head(key, signal ? { signal } : {}),
         ...(this.#logger ? { logger: this.#logger } : {}),
       },
@@ -153,11 +153,13 @@ export class HttpBackend implements Backend {
     range: string | undefined,
     ifMatch: string | undefined,
     signal: AbortSignal | undefined,
+    ifNoneMatch?: string,
   ): Promise<RemoteResponse> {
     const headers: Record<string, string> = {};
     if (range !== undefined) headers.range = range;
     if (ifMatch !== undefined) headers["if-match"] = ifMatch;
-    const response = await this.#request("GET", key, headers, signal);
+    if (ifNoneMatch !== undefined) headers["if-none-match"] = ifNoneMatch;
+    const response = await this.#request("GET", key, headers, signal, ifNoneMatch !== undefined);
     const out: RemoteResponse = {
       status: response.status,
       body: watchIdle(response.body ?? emptyStream(), this.#timeoutMs),
@@ -274,6 +276,7 @@ export class HttpBackend implements Backend {
     key: string,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
+    accept304 = false,
   ): Promise<Response> {
     const url = this.#url(key);
     const context = { key, uri: url.href, backend: this.scheme };
@@ -303,7 +306,7 @@ export class HttpBackend implements Backend {
       let transient = true;
       let retryAfterMs: number | undefined;
       if (response) {
-        if (response.ok) return response;
+        if (response.ok || (accept304 && response.status === 304)) return response;
         await discardSource(response.body ?? undefined);
         failure = statusError(method, response, context);
         transient = response.status >= 500 || response.status === 429;
