@@ -55,7 +55,9 @@ export async function resolveForRead(
   options: CallOptions & { format?: string; outward: (key: string) => string },
 ): Promise<ResolvedFile> {
   const forced = options.format === undefined ? undefined : registry.normalizeFormat(options.format);
-  const split = registry.splitKey(key);
+  // A query string is not part of a file name: `k.json?X-Amz-Signature=…` (a presigned URL) is JSON.
+  const query = key.indexOf("?");
+  const split = registry.splitKey(key) ?? (query > 0 ? registry.splitKey(key.slice(0, query)) : undefined);
   if (split) return { key, ext: forced ?? split.ext };
 
   const variants = await findVariants(backend, key, registry, options);

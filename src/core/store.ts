@@ -2,6 +2,10 @@
  * AutoStore: a dictionary over any backend. Composition only: a key picks its backend (by scheme),
  * the backend moves bytes, a handler turns them into values.
  */
+
+// Types only: the S3 fields are plain store fields (`new AutoStore("s3://b/", { profile })`); no code
+// of the S3 package loads with the core.
+import type { S3OptionsInit } from "../s3/options.js";
 import {
   type Backend,
   type Capabilities,
@@ -52,7 +56,7 @@ export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arro
  * What `new AutoStore(root, init)` takes: option fields directly, an `options` object (or one per
  * scheme), or both (the fields win). Backend packages add their fields to this interface.
  */
-export interface AutoStoreInit extends OptionsInit {
+export interface AutoStoreInit extends OptionsInit, Omit<S3OptionsInit, keyof OptionsInit> {
   /** Options for the root's scheme, or a list with one per scheme (each names its `scheme`). */
   options?: Options | readonly Options[];
 }
@@ -158,11 +162,7 @@ export class AutoStore implements AsyncDisposable {
     checkFields(fields, allowed, "AutoStore");
     this.#fields = fields;
     this.#handlers = new HandlerRegistry(builtinHandlers());
-    this.#primary = factory.open(rest, {
-      scheme,
-      options: this.#optionsFor(scheme),
-      localPath: localPath === true,
-    });
+    this.#primary = this.#open(factory, rest, scheme, localPath === true);
   }
 
   /** Registers a scheme for every store: a built-in backend kind, or a factory of your own. */
@@ -618,7 +618,8 @@ export class AutoStore implements AsyncDisposable {
       written =
         from.backend === to.backend
           ? await from.backend.copy(file.key, toKey, options)
-          : await copyAcross(from.backend, file.key, to.backend, toKey, options);
+          : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, options)) ??
+            (await copyAcross(from.backend, file.key, to.backend, toKey, options)));
       if (removeSource) await from.backend.delete(file.key, options);
     }
     if (dstBare && srcExt !== "") await this.#removeOtherVariants(to, to.key, written, options.signal);

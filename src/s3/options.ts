@@ -134,8 +134,3 @@ export class S3Options extends Options {
     super(init);
   }
 }
-
-declare module "../core/store.js" {
-  /** The S3 fields, accepted as plain fields of the store: `new AutoStore("s3://b/", { profile })`. */
-  interface AutoStoreInit extends Omit<S3OptionsInit, keyof OptionsInit> {}
-}

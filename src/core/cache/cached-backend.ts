@@ -130,6 +130,22 @@ export class CachedBackend implements Backend {
     }
   }
 
+  async copyFrom(
+    source: Backend,
+    from: string,
+    to: string,
+    options?: CallOptions,
+  ): Promise<ObjectMeta | undefined> {
+    if (!this.#inner.copyFrom) return undefined;
+    // The source may be cached too: the server-side copy needs the backend behind it.
+    const origin = source instanceof CachedBackend ? source.inner : source;
+    try {
+      return await this.#inner.copyFrom(origin, from, to, options);
+    } finally {
+      await this.#drop(to);
+    }
+  }
+
   async presign(key: string, options: { expiresIn: number; method: "GET" | "PUT" }): Promise<string> {
     if (!this.#inner.presign) {
       throw new UnsupportedOperationError(`presign: the ${this.scheme} backend has no presigned URLs`);
