@@ -258,6 +258,3 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
     },
   };
 }
-
-/** The earlier name of {@link FaultProxy}, kept for the tests that import it. */
-export type { FaultProxy as Proxy };

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import * as arrow from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, type Dataset, ParquetHandler, S3Options } from "../../src/node/index.js";
-import { type Proxy, startProxy } from "../helpers/proxy.js";
+import { type FaultProxy, startProxy } from "../helpers/proxy.js";
 import { type S3Server, startS3Server } from "../helpers/s3-server.js";
 import { testDatasets } from "./dataset-suite.js";
 
@@ -28,7 +28,7 @@ testDatasets("S3 (s3rver)", async () => {
 describe("bytes fetched from S3 through a counting proxy (3 Parquet files of ~20 MB)", () => {
   let writer: AutoStore;
   let reader: AutoStore;
-  let proxy: Proxy;
+  let proxy: FaultProxy;
   let total = 0;
 
   beforeAll(async () => {
