@@ -8,5 +8,6 @@ import "./local.js";
 import "./memory.js";
 import "./s3.js";
 import "./tables.js";
+import "./cache.js";
 
 await runScenarios();

@@ -90,21 +90,43 @@ describe("cache", () => {
   it("fetches again when a cache file is truncated or overwritten with garbage", async () => {
     const backend = cached();
     await readText(backend, "data/value.json");
-    const [data] = await cacheFiles(".data");
-    if (!data) throw new Error("no cache file");
-    await truncate(data, 3);
+    const [entry] = await cacheFiles(".entry");
+    if (!entry) throw new Error("no cache file");
+    const whole = await readFile(entry);
+    await truncate(entry, whole.length - 3);
     remote.reset();
     expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
     expect(remote.counts.read).toBe(1);
-    await writeFile(data, "garbage"); // same size as the value: only the checksum can tell
+    // Garbage over the bytes, same size: only the checksum can tell.
+    const again = await readFile(entry);
+    again.set(new TextEncoder().encode("garbage"), again.length - 7);
+    await writeFile(entry, again);
     remote.reset();
     expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
     expect(remote.counts.read).toBe(1);
-    const [record] = await cacheFiles(".json");
-    if (!record) throw new Error("no cache record");
-    await writeFile(record, "{ not json");
+    // A broken header (the record) is a missing entry too.
+    const third = await readFile(entry);
+    third.set(new TextEncoder().encode("{ not json"), 8);
+    await writeFile(entry, third);
+    remote.reset();
     expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
-    expect(JSON.parse(await readFile(record, "utf8")).uri).toBe(remote.uri("data/value.json"));
+    expect(remote.counts.read).toBe(1);
+    expect((await readFile(entry)).includes(Buffer.from(remote.uri("data/value.json")))).toBe(true);
+  });
+
+  it("checks the bytes of a cache file written by another process", async () => {
+    const writer = cached();
+    await readText(writer, "data/value.json");
+    const [entry] = await cacheFiles(".entry");
+    if (!entry) throw new Error("no cache file");
+    const bytes = await readFile(entry);
+    bytes.set(new TextEncoder().encode("GARBAGE"), bytes.length - 7);
+    await writeFile(entry, bytes);
+    // A fresh storage (another process) has never checked this file: it must hash it.
+    const reader = cached();
+    remote.reset();
+    expect(await readText(reader, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(1);
   });
 
   it("shares one download among 20 concurrent reads of a cold key", async () => {
@@ -128,7 +150,7 @@ describe("cache", () => {
     await readText(expiring, "data/other.json");
     clock += 2 * HOUR;
     expect(await expiring.cleanup()).toBe(2);
-    expect(await cacheFiles(".data")).toEqual([]);
+    expect(await cacheFiles(".entry")).toEqual([]);
   });
 
   it("drops the entry on writes, deletes and copies through it", async () => {

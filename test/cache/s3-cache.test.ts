@@ -2,7 +2,7 @@
  * The cache end to end: a store on the local S3-compatible server, behind a proxy that counts what
  * reaches the server. Expiry uses short real times (cacheExpiryHours is fractional).
  */
-import { readdir, truncate, writeFile } from "node:fs/promises";
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AutoStore } from "../../src/node/index.js";
@@ -104,13 +104,16 @@ describe("cache on S3", () => {
     await reader.set("big.json", { values: Array.from({ length: 1000 }, (_, i) => i) });
     await reader.get("big.json");
     const files = (await readdir(join(dir.path, "cache"), { recursive: true })).map(String);
-    const data = files.find((f) => f.endsWith(".data"));
-    if (!data) throw new Error("no cache file");
-    await truncate(join(dir.path, "cache", data), 10);
+    const name = files.find((f) => f.endsWith(".entry"));
+    if (!name) throw new Error("no cache file");
+    const entry = join(dir.path, "cache", name);
+    await truncate(entry, 10);
     proxy.reset();
     expect(((await reader.get("big.json")) as { values: number[] }).values.length).toBe(1000);
     expect(gets().all).toBe(1);
-    await writeFile(join(dir.path, "cache", data), "x".repeat(4000));
+    const bytes = await readFile(entry);
+    bytes.fill(0x78, bytes.length - 4000); // "x" over the last 4,000 bytes of the value
+    await writeFile(entry, bytes);
     proxy.reset();
     expect(((await reader.get("big.json")) as { values: number[] }).values.length).toBe(1000);
     expect(gets().all).toBe(1);

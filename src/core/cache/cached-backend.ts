@@ -75,9 +75,22 @@ export class CachedBackend implements Backend {
     }
     throwIfAborted(options.signal);
     if (options.range) return this.#readRange(key, options.range, options);
-    const entry = await raceAbort(this.#entry(key), options.signal);
+    const uri = this.uri(key);
+    // A hit reads its own copy of the file: nothing is shared, so nothing needs copying.
+    const cached = await this.#storage.read(uri);
+    const now = this.#now();
+    let entry: CacheEntry;
+    if (cached && isFresh(cached.record, this.#policy, now)) {
+      this.#lastUsed.set(uri, now);
+      this.#logger?.debug(`cache hit: ${uri}`);
+      entry = cached;
+    } else {
+      // Downloads are shared by concurrent readers; each gets its own copy of the bytes.
+      const shared = await raceAbort(this.#refresh(key, uri, cached), options.signal);
+      entry = { record: shared.record, data: shared.data.slice() };
+    }
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-    return bytesResult(metaOf(key, entry.record), entry.data.slice());
+    return bytesResult(metaOf(key, entry.record), entry.data);
   }
 
   /**
@@ -171,24 +184,19 @@ export class CachedBackend implements Backend {
     return removed;
   }
 
-  #entry(key: string): Promise<CacheEntry> {
-    const uri = this.uri(key);
+  /** Fetches (or revalidates) an object once for all concurrent readers. */
+  #refresh(key: string, uri: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
     let pending = this.#inflight.get(uri);
     if (!pending) {
-      pending = this.#load(key, uri).finally(() => this.#inflight.delete(uri));
+      pending = this.#fetch(key, uri, cached).finally(() => this.#inflight.delete(uri));
       this.#inflight.set(uri, pending);
     }
     return pending;
   }
 
-  async #load(key: string, uri: string): Promise<CacheEntry> {
-    const cached = await this.#storage.read(uri);
+  async #fetch(key: string, uri: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
     const now = this.#now();
     this.#lastUsed.set(uri, now);
-    if (cached && isFresh(cached.record, this.#policy, now)) {
-      this.#logger?.debug(`cache hit: ${uri}`);
-      return cached;
-    }
     if (cached?.record.etag !== undefined) {
       const result = await this.#inner.read(key, { ifNoneMatch: cached.record.etag });
       if (result.notModified) {
