@@ -331,7 +331,7 @@ export async function peekStream(
 
 /** One answer to a GET, as {@link remoteRead} needs it. */
 export interface RemoteResponse {
-  /** 200, or 206 for a range. */
+  /** 200, 206 for a range, or 304 (no body) when the request had `If-None-Match` and it matched. */
   status: number;
   contentLength?: number;
   contentRange?: string;

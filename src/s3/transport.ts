@@ -10,7 +10,7 @@
  * so that `errors.ts` maps both paths alike.
  */
 import type { Logger } from "../core/options.js";
-import type { ByteSource } from "../core/transfer.js";
+import type { ByteSource, RemoteResponse } from "../core/transfer.js";
 import type { S3Credentials } from "./options.js";
 
 /** An object's metadata as the service reports it. */
@@ -36,17 +36,8 @@ export interface GetObjectInput extends ObjectAddress {
   ifNoneMatch?: string;
 }
 
-export interface GetObjectOutput {
-  /** 200, 206 for a range, or 304 (no body) when `ifNoneMatch` matched. */
-  status: number;
-  /** Bytes in this response's body. */
-  contentLength?: number;
-  contentRange?: string;
-  etag?: string;
-  modifiedTime?: Date;
-  contentType?: string;
-  body: ByteSource;
-}
+/** One answer to a GET: the shape the shared remote-read logic takes (status 304 when `ifNoneMatch` matched). */
+export type GetObjectOutput = RemoteResponse;
 
 export interface PutObjectInput extends ObjectAddress {
   body: Uint8Array;
