@@ -33,7 +33,7 @@ import {
 } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
-import { fdClose, fdOpen, fdRead, fdStat } from "./fd.js";
+import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 
 /** Temporary files of in-flight writes start with this; listings never show them. */
 export const TEMP_PREFIX = ".autostore-tmp-";
@@ -331,15 +331,23 @@ export class DiskBackend implements Backend {
     const file = await this.#prepareWrite(key);
     const temp = tempPath(file);
     try {
+      let stat: Stats | undefined;
       if (body instanceof Uint8Array) {
-        await fs.writeFile(temp, body, { flag: "wx", signal: options.signal });
+        // Plain descriptors, and the metadata from the open file: a rename keeps its inode and time.
+        const fd = await fdOpen(temp, "wx");
+        try {
+          await fdWriteAll(fd, body);
+          stat = await fdStat(fd);
+        } finally {
+          await fdClose(fd);
+        }
         options.onProgress?.({ loaded: body.length, total: body.length });
       } else {
         await writeStream(temp, body, options);
       }
       throwIfAborted(options.signal);
       await this.#commit(temp, file, key, options.mode);
-      return this.#meta(key, await fs.stat(file));
+      return this.#meta(key, stat ?? (await fs.stat(file)));
     } catch (err) {
       await fs.rm(temp, { force: true });
       throw this.#mapError(err, "write", key);

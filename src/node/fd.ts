@@ -10,3 +10,12 @@ export const fdOpen = promisify(fsCallbacks.open);
 export const fdStat = promisify(fsCallbacks.fstat);
 export const fdRead = promisify(fsCallbacks.read);
 export const fdClose = promisify(fsCallbacks.close);
+export const fdWrite = promisify(fsCallbacks.write);
+
+/** Writes all of `data` at the descriptor's position (a write may take less than asked). */
+export async function fdWriteAll(fd: number, data: Uint8Array): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await fdWrite(fd, data, done, data.length - done, null);
+    done += bytesWritten;
+  }
+}
