@@ -327,6 +327,19 @@ export async function peekStream(
   return { done: false, rest };
 }
 
+/** ETag, modification time and content type from a response's headers; absent or unreadable ones are left out. */
+export function headerFields(headers: Headers): { etag?: string; modifiedTime?: Date; contentType?: string } {
+  const out: { etag?: string; modifiedTime?: Date; contentType?: string } = {};
+  const etag = headers.get("etag");
+  if (etag !== null) out.etag = etag;
+  const modified = headers.get("last-modified");
+  const time = modified === null ? undefined : new Date(modified);
+  if (time && !Number.isNaN(time.getTime())) out.modifiedTime = time;
+  const type = headers.get("content-type");
+  if (type !== null) out.contentType = type;
+  return out;
+}
+
 // ---- reading remote objects ----
 
 /** One answer to a GET, as {@link remoteRead} needs it. */

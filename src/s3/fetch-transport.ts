@@ -6,7 +6,14 @@
  * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
  */
 import { abortReason, describeCause } from "../core/errors.js";
-import { attemptSignal, emptyStream, sleep, timeoutError, watchIdle } from "../core/transfer.js";
+import {
+  attemptSignal,
+  emptyStream,
+  headerFields,
+  sleep,
+  timeoutError,
+  watchIdle,
+} from "../core/transfer.js";
 import type { S3Credentials } from "./options.js";
 import { RetryPolicy } from "./retry.js";
 import { encodeKeyPath, SigV4Signer } from "./sigv4.js";
@@ -177,13 +184,7 @@ export class FetchTransport implements S3Transport {
     if (length !== null) out.contentLength = Number(length);
     const range = h.get("content-range");
     if (range !== null) out.contentRange = range;
-    const etag = h.get("etag");
-    if (etag !== null) out.etag = etag;
-    const modified = h.get("last-modified");
-    if (modified !== null) out.modifiedTime = new Date(modified);
-    const type = h.get("content-type");
-    if (type !== null) out.contentType = type;
-    return out;
+    return Object.assign(out, headerFields(h));
   }
 
   async headObject(input: ObjectAddress): Promise<S3ObjectInfo> {
@@ -195,14 +196,7 @@ export class FetchTransport implements S3Transport {
       signal: input.signal,
     });
     const h = response.headers;
-    const info: S3ObjectInfo = { size: Number(h.get("content-length") ?? 0) };
-    const modified = h.get("last-modified");
-    if (modified !== null) info.modifiedTime = new Date(modified);
-    const etag = h.get("etag");
-    if (etag !== null) info.etag = etag;
-    const type = h.get("content-type");
-    if (type !== null) info.contentType = type;
-    return info;
+    return { size: Number(h.get("content-length") ?? 0), ...headerFields(h) };
   }
 
   async putObject(input: PutObjectInput): Promise<WriteOutput> {

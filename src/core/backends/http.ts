@@ -46,6 +46,7 @@ import {
   backoffDelay,
   discardSource,
   emptyStream,
+  headerFields,
   parseContentRange,
   type RemoteResponse,
   remoteRead,
@@ -337,17 +338,9 @@ function describe(failure: unknown): string {
   return String(failure);
 }
 
+/** Header metadata, with the epoch for a server that sends no (or no readable) `Last-Modified`. */
 function headerMeta(headers: Headers): { modifiedTime: Date; etag?: string; contentType?: string } {
-  const modified = headers.get("last-modified");
-  const time = modified === null ? new Date(0) : new Date(modified);
-  const out: { modifiedTime: Date; etag?: string; contentType?: string } = {
-    modifiedTime: Number.isNaN(time.getTime()) ? new Date(0) : time,
-  };
-  const etag = headers.get("etag");
-  if (etag !== null) out.etag = etag;
-  const type = headers.get("content-type");
-  if (type !== null) out.contentType = type;
-  return out;
+  return { modifiedTime: new Date(0), ...headerFields(headers) };
 }
 
 function statusError(
