@@ -299,12 +299,18 @@ export async function collectStream(
   } finally {
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(loaded);
+  return concatBytes(chunks, loaded);
+}
+
+/** Joins chunks into one array (no copy for a single chunk). */
+export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const size = length ?? parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(size);
   let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
   }
   return out;
 }

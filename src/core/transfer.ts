@@ -7,11 +7,13 @@
 import {
   type ByteRange,
   bytesResult,
+  concatBytes,
   notModifiedResult,
   type ObjectMeta,
   type Progress,
   type ReadOptions,
   type ReadResult,
+  resolveRange,
 } from "./backend.js";
 import {
   AutoStoreError,
@@ -97,11 +99,6 @@ export function parseContentRange(value: string | null | undefined): ContentRang
   }
   if (match[3] !== "*") out.total = Number(match[3]);
   return out;
-}
-
-/** Where a range must start in an object of `size` bytes (S3 and HTTP semantics, clamped). */
-export function rangeStart(range: ByteRange, size: number): number {
-  return "suffix" in range ? Math.max(0, size - range.suffix) : Math.min(Math.max(0, range.offset), size);
 }
 
 /** The chunks of `source` between absolute offsets `[skip, end)`, for a server that ignored a Range. */
@@ -268,19 +265,6 @@ function allocate(size: number): Uint8Array {
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
 }
 
-/** Joins chunks into one array (no copy for a single chunk). */
-export function concatBytes(parts: readonly Uint8Array[], length?: number): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  const size = length ?? parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /**
  * Reads up to `limit` bytes of a stream. `done` says whether the stream ended within them; if not,
  * `rest` yields everything (the bytes already read first), so nothing is read twice.
@@ -388,7 +372,7 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   const header = range ? rangeHeader(range) : undefined;
   if (range && header === undefined) {
     const meta = await object.head();
-    const start = rangeStart(range, meta.size);
+    const { start } = resolveRange(range, meta.size);
     return bytesResult(meta, new Uint8Array(0), { start, end: start });
   }
   let out: RemoteResponse;
@@ -414,10 +398,9 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   }
   let contentRange = parseContentRange(out.contentRange);
   if (range && out.status === 206 && contentRange?.start !== undefined && contentRange.total !== undefined) {
-    const want = rangeStart(range, contentRange.total);
+    const { start: want, end } = resolveRange(range, contentRange.total);
     if (contentRange.start !== want) {
       await discardSource(out.body);
-      const end = rangeEnd(range, contentRange.total);
       const meta = metaOf(object.key, out, contentRange.total);
       if (want >= end) return bytesResult(meta, new Uint8Array(0), { start: want, end: want });
       out = await object.get(`bytes=${want}-${end - 1}`, out.etag ?? options.ifMatch);
@@ -445,7 +428,7 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
     chunks = resumable(object, out, taken.start, taken.end, options);
   } else if (range) {
     // A 200 to a ranged request: the whole object is coming. Take the range and hang up after it.
-    taken = { start: rangeStart(range, size), end: rangeEnd(range, size) };
+    taken = resolveRange(range, size);
     chunks = sliceChunks(resumable(object, out, 0, taken.end, options), taken.start, taken.end);
   } else {
     chunks = resumable(object, out, 0, size, options);
@@ -455,11 +438,6 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   if (options.onProgress) resultOptions.onProgress = options.onProgress;
   if (options.signal) resultOptions.signal = options.signal;
   return streamResult(meta, chunks, resultOptions);
-}
-
-function rangeEnd(range: ByteRange, size: number): number {
-  if ("suffix" in range || range.length === undefined) return size;
-  return Math.min(size, rangeStart(range, size) + Math.max(0, range.length));
 }
 
 function metaOf(key: string, out: RemoteResponse, size: number): ObjectMeta {

@@ -65,11 +65,6 @@ export class HandlerRegistry {
     }
   }
 
-  /** A copy, so that one store's registrations do not leak into another's. */
-  clone(): HandlerRegistry {
-    return new HandlerRegistry(this.#handlers);
-  }
-
   /** Every registered extension, longest first. */
   get extensions(): readonly string[] {
     return this.#extensions;
