@@ -11,7 +11,15 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AutoStore } from "../src/node/index.js";
-import { forEachLimit, mbPerSecond, opsPerSecond, scenario, smallValue } from "./harness.js";
+import {
+  forEachLimit,
+  type Metrics,
+  mbPerSecond,
+  opsPerSecond,
+  scenario,
+  smallValue,
+  type Timing,
+} from "./harness.js";
 
 const BIG = 64 * 1024 * 1024;
 const SMALL_COUNT = 2_000;
@@ -154,14 +162,9 @@ class Fixture {
         fs.writeFile(path.join(fx.raw, `item-${i}.json`), JSON.stringify(values[i])),
       );
     },
-    subject: async () => {
-      await forEachLimit(indices, CONCURRENCY, (i) => store.set(`item-${i}.json`, values[i]));
-    },
+    subject: () => setAll(store),
     teardown: () => fx.close(),
-    metrics: (t) => ({
-      "ops/s": opsPerSecond(SMALL_COUNT, t.subjectMs),
-      "fs ops/s": opsPerSecond(SMALL_COUNT, t.baselineMs),
-    }),
+    metrics: smallMetrics,
   });
 }
 
@@ -180,15 +183,23 @@ class Fixture {
         atomicWriteFile(path.join(fx.raw, `item-${i}.json`), JSON.stringify(values[i])),
       );
     },
-    subject: async () => {
-      await forEachLimit(indices, CONCURRENCY, (i) => store.set(`item-${i}.json`, values[i]));
-    },
+    subject: () => setAll(store),
     teardown: () => fx.close(),
-    metrics: (t) => ({
-      "ops/s": opsPerSecond(SMALL_COUNT, t.subjectMs),
-      "fs ops/s": opsPerSecond(SMALL_COUNT, t.baselineMs),
-    }),
+    metrics: smallMetrics,
   });
+}
+
+/** Throughput of both sides of a small-values scenario. */
+function smallMetrics(t: Timing): Metrics {
+  return {
+    "ops/s": opsPerSecond(SMALL_COUNT, t.subjectMs),
+    "fs ops/s": opsPerSecond(SMALL_COUNT, t.baselineMs),
+  };
+}
+
+/** Sets every small value under its key with the extension, 16 at a time. */
+async function setAll(store: AutoStore): Promise<void> {
+  await forEachLimit(indices, CONCURRENCY, (i) => store.set(`item-${i}.json`, values[i]));
 }
 
 /** Writes the 2,000 small values both ways and checks that both sides read back the same values. */
@@ -223,10 +234,7 @@ async function smallReadFixture(fx: Fixture, key: (i: number) => string): Promis
       await forEachLimit(indices, CONCURRENCY, (i) => store.get(`item-${i}.json`));
     },
     teardown: () => fx.close(),
-    metrics: (t) => ({
-      "ops/s": opsPerSecond(SMALL_COUNT, t.subjectMs),
-      "fs ops/s": opsPerSecond(SMALL_COUNT, t.baselineMs),
-    }),
+    metrics: smallMetrics,
   });
 }
 
@@ -248,10 +256,7 @@ async function smallReadFixture(fx: Fixture, key: (i: number) => string): Promis
       await forEachLimit(indices, CONCURRENCY, (i) => store.get(`item-${i}`));
     },
     teardown: () => fx.close(),
-    metrics: (t) => ({
-      "ops/s": opsPerSecond(SMALL_COUNT, t.subjectMs),
-      "fs ops/s": opsPerSecond(SMALL_COUNT, t.baselineMs),
-    }),
+    metrics: smallMetrics,
   });
 }
 
