@@ -187,10 +187,28 @@ export async function* listObjects(
   }
 }
 
+/** The listing prefix of a folder key: `dir` and `dir/` both mean `dir/`; `""` is the root. */
+function folderPrefix(key: string): string {
+  return key === "" || key.endsWith("/") ? key : `${key}/`;
+}
+
 /** True when any object lies under `key/` (a folder on disk, a prefix on object stores). */
 export async function isDirectory(backend: Backend, key: string, options?: CallOptions): Promise<boolean> {
-  const prefix = key === "" || key.endsWith("/") ? key : `${key}/`;
-  for await (const _ of backend.list(prefix, { ...options, delimiter: true })) return true;
+  for await (const _ of backend.list(folderPrefix(key), { ...options, delimiter: true })) return true;
+  return false;
+}
+
+/** True when a file with one of `extensions` (lower-case, with the dot) lies anywhere under `key/`. */
+export async function containsFileOf(
+  backend: Backend,
+  key: string,
+  extensions: readonly string[],
+  options?: CallOptions,
+): Promise<boolean> {
+  for await (const entry of listObjects(backend, folderPrefix(key), options)) {
+    const lower = entry.key.toLowerCase();
+    if (extensions.some((ext) => lower.endsWith(ext))) return true;
+  }
   return false;
 }
 

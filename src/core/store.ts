@@ -9,11 +9,11 @@ import type { S3OptionsInit } from "../s3/options.js";
 import {
   type Backend,
   type Capabilities,
+  containsFileOf,
   copyAcross,
   deletePrefix,
   exists,
   isDirectory,
-  listObjects,
   type ObjectMeta,
   type Progress,
 } from "./backend.js";
@@ -194,7 +194,10 @@ export class AutoStore implements AsyncDisposable {
       });
     } catch (err) {
       // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
-      if (err instanceof KeyNotFoundError && (await isDataset(target.backend, target.key))) {
+      if (
+        err instanceof KeyNotFoundError &&
+        (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
+      ) {
         return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
       }
       throw err;
@@ -386,15 +389,19 @@ export class AutoStore implements AsyncDisposable {
       scheme: backend.scheme,
       root: backend.root,
       capabilities: backend.capabilities,
-      read: (key, options) => backend.read(key, options),
-      write: (key, body, options) => backend.write(key, body, options),
-      head: (key, options) => backend.head(key, options),
-      list: (prefix, options) => backend.list(prefix, options),
-      delete: (key, options) => backend.delete(key, options),
-      copy: (from, to, options) => backend.copy(from, to, options),
-      uri: (key) => backend.uri(key),
+      read: backend.read.bind(backend),
+      write: backend.write.bind(backend),
+      head: backend.head.bind(backend),
+      list: backend.list.bind(backend),
+      delete: backend.delete.bind(backend),
+      copy: backend.copy.bind(backend),
+      uri: backend.uri.bind(backend),
+      presign: backend.presign?.bind(backend),
+      copyFrom: backend.copyFrom?.bind(backend),
+      rename: backend.rename?.bind(backend),
+      close: backend.close?.bind(backend),
       isDirectory: (key) => isDirectory(backend, validatePrefix(key)),
-      isDataset: (key) => isDataset(backend, validatePrefix(key)),
+      isDataset: (key) => containsFileOf(backend, validatePrefix(key), TABULAR_EXTENSIONS),
     };
   }
 
@@ -637,14 +644,4 @@ export class AutoStore implements AsyncDisposable {
     if (meta.contentType !== undefined) out.contentType = meta.contentType;
     return out;
   }
-}
-
-/** True when a folder holds tabular files. */
-async function isDataset(backend: Backend, key: string): Promise<boolean> {
-  const prefix = key === "" || key.endsWith("/") ? key : `${key}/`;
-  for await (const meta of listObjects(backend, prefix)) {
-    const lower = meta.key.toLowerCase();
-    if (TABULAR_EXTENSIONS.some((ext) => lower.endsWith(ext))) return true;
-  }
-  return false;
 }

@@ -220,6 +220,12 @@ for (const transport of ["sdk", "fetch"] as const) {
       // A presigned URL is also a key for the HTTP backend, from any store.
       const reader = new AutoStore(`memory://presigned-${transport}`);
       expect(await reader.get(url, { format: "json" })).toEqual({ shared: true });
+      // The format comes from the URL's path: its query string is not part of the file name.
+      expect(await reader.get(url)).toEqual({ shared: true });
+      // The primary backend's view keeps the backend's optional methods.
+      expect(await store.primaryBackend.presign?.("shared.json", { expiresIn: 60, method: "GET" })).toContain(
+        "X-Amz-Signature=",
+      );
       expect((await reader.getMetadata(url)).size).toBe(15);
       await expect(store.presign("shared.json", { expiresIn: 0 })).rejects.toMatchObject({
         code: "CONFIG_ERROR",
