@@ -200,7 +200,7 @@ export class AutoStore implements AsyncDisposable {
       ) {
         return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
       }
-      throw err;
+      throw this.#withContext(err, target, "read");
     }
     const result = await target.backend.read(file.key, {
       signal,
@@ -228,25 +228,10 @@ export class AutoStore implements AsyncDisposable {
     if (options.schema) {
       value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
     }
-    const split = this.#handlers.splitKey(target.key);
-    let handler: DataHandler;
-    let ext: string;
-    let fileKey: string;
-    if (options.format !== undefined) {
-      ext = this.#handlers.normalizeFormat(options.format);
-      handler = this.#handlers.forWritingExtension(ext, value);
-      fileKey = split ? target.key : target.key + ext;
-    } else if (split) {
-      ext = split.ext;
-      handler = this.#handlers.forWritingExtension(ext, value);
-      fileKey = target.key;
-    } else {
-      ({ handler, ext } = this.#handlers.forWritingValue(value));
-      fileKey = target.key + ext;
-    }
+    const { handler, ext, fileKey, bare } = this.#writerFor(target, value, options.format);
     const bytes = await this.#encode(target, fileKey, ext, handler, value, signal);
     const written = await target.backend.write(fileKey, bytes, { signal, onProgress: options.onProgress });
-    if (!split) await this.#removeOtherVariants(target, target.key, written, signal);
+    if (bare) await this.#removeOtherVariants(target, target.key, written, signal);
     return target.outward(fileKey);
   }
 
@@ -529,6 +514,36 @@ export class AutoStore implements AsyncDisposable {
       this.#opened.set(id, backend);
     }
     return { backend, key: inner, outward: URI_OUTWARD(id) };
+  }
+
+  /**
+   * The handler and file a value is written to: `format`'s, else the key's extension's, else the
+   * value's own (a bare key, which gets the extension).
+   */
+  #writerFor(target: Target, value: unknown, format: string | undefined) {
+    const split = this.#handlers.splitKey(target.key);
+    try {
+      if (format !== undefined) {
+        const ext = this.#handlers.normalizeFormat(format);
+        const handler = this.#handlers.forWritingExtension(ext, value);
+        return { handler, ext, fileKey: split ? target.key : target.key + ext, bare: !split };
+      }
+      if (split) {
+        const handler = this.#handlers.forWritingExtension(split.ext, value);
+        return { handler, ext: split.ext, fileKey: target.key, bare: false };
+      }
+      const { handler, ext } = this.#handlers.forWritingValue(value);
+      return { handler, ext, fileKey: target.key + ext, bare: true };
+    } catch (err) {
+      throw this.#withContext(err, target, "write");
+    }
+  }
+
+  /** A registry's error (which knows no key) again, naming the key and URI it was about. */
+  #withContext(err: unknown, target: Target, action: "read" | "write"): unknown {
+    if (!(err instanceof UnsupportedFormatError) || err.key !== undefined) return err;
+    const context = this.#context(target);
+    return new UnsupportedFormatError(`${action} ${context.uri}: ${err.message}`, { ...context, cause: err });
   }
 
   async #openDataset(target: Target, signal?: AbortSignal): Promise<unknown> {

@@ -241,6 +241,16 @@ export function testStore(name: string, factory: () => Promise<StoreFixture>): v
       expect(String(err)).toMatch(/runs arbitrary Python code/);
     });
 
+    it("names the key when no format can hold a value, or a format is unknown", async () => {
+      const noFormat = await errorOf(store.set("fn", () => 1));
+      expect(isAutoStoreError(noFormat, "UNSUPPORTED_FORMAT")).toBe(true);
+      if (isAutoStoreError(noFormat)) expect(noFormat.key).toBe("fn");
+      const unknown = await errorOf(store.get("fn", { format: "docx" }));
+      expect(isAutoStoreError(unknown, "UNSUPPORTED_FORMAT")).toBe(true);
+      expect(String(unknown)).toContain("fn");
+      expect(await collect(store.keys())).toEqual([]);
+    });
+
     it("refuses invalid keys before any I/O", async () => {
       for (const key of [
         "",
