@@ -84,6 +84,15 @@ export interface WriteOptions extends CallOptions {
   onProgress?: (progress: Progress) => void;
 }
 
+export interface DeleteOptions extends CallOptions {
+  /**
+   * Delete only while the object's ETag still equals this one; otherwise resolve without deleting
+   * (a newer value was written meanwhile). Backends make the check and the delete one step where the
+   * storage allows (memory; disk through a rename); elsewhere they are two calls.
+   */
+  ifMatch?: string;
+}
+
 export interface ListOptions extends CallOptions {
   /** With `delimiter: true`, keys below the next `/` are folded into {@link CommonPrefix} entries. */
   delimiter?: boolean;
@@ -131,8 +140,16 @@ export interface Backend {
     options?: WriteOptions,
   ): Promise<ObjectMeta>;
   head(key: string, options?: CallOptions): Promise<ObjectMeta>;
+  /**
+   * Heads several keys at once: the metadata of each, or undefined where there is no such file. Only
+   * backends where a head is a local lookup (disk, memory, OPFS) have it; the store finds a bare key's
+   * files with it instead of reading the key's whole folder. Remote backends leave it out (the store
+   * lists the key's own prefix there, one request).
+   */
+  headMany?(keys: readonly string[], options?: CallOptions): Promise<Array<ObjectMeta | undefined>>;
   list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject | CommonPrefix>;
-  delete(key: string, options?: CallOptions): Promise<void>;
+  /** Deletes a key; with `ifMatch`, only while its ETag still equals that one. */
+  delete(key: string, options?: DeleteOptions): Promise<void>;
   copy(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
   /**
    * Copies an object of another backend here without moving its bytes through the client (two buckets
@@ -152,6 +169,17 @@ export interface Backend {
   uri(key: string): string;
   /** Release clients, sockets and temporary files. */
   close?(): Promise<void>;
+}
+
+/** True when two ETags name the same version: quotes and a weak `W/` marker aside. */
+export function sameEtag(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return bareEtag(a) === bareEtag(b);
+}
+
+function bareEtag(etag: string): string {
+  const strong = etag.startsWith("W/") ? etag.slice(2) : etag;
+  return strong.startsWith('"') && strong.endsWith('"') ? strong.slice(1, -1) : strong;
 }
 
 /** Narrowing for listing entries. */

@@ -7,6 +7,13 @@ import { InvalidKeyError } from "./errors.js";
 /** The longest key accepted, in UTF-8 bytes (S3's own limit). */
 export const MAX_KEY_BYTES = 1024;
 
+/**
+ * Names the library reserves for itself: temporary files of in-flight writes start with this. A key
+ * with a segment that starts with it is refused on every backend, so a stored value can never be
+ * mistaken for (or swept as) an abandoned temporary file, nor hidden from listings.
+ */
+export const TEMP_PREFIX = ".autostore-tmp-";
+
 const URI_PATTERN = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
 // C0 controls, DEL and C1 controls: never meaningful in a file name, and dangerous in logs/terminals.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
@@ -32,7 +39,8 @@ export function parseUri(value: string): ParsedUri | undefined {
  * Validates a relative key and returns it unchanged.
  *
  * Refused: empty keys, `.`/`..` and empty segments, absolute paths (`/x`, `C:/x`), backslashes, NUL and
- * control characters, and keys over {@link MAX_KEY_BYTES} bytes.
+ * control characters, keys over {@link MAX_KEY_BYTES} bytes, and segments starting with the reserved
+ * {@link TEMP_PREFIX}.
  *
  * @param options.allowTrailingSlash accept `dir/` (a folder or dataset key); default false.
  * @param options.allowEmpty accept `""` (the root itself, for listings); default false.
@@ -61,6 +69,8 @@ export function validateKey(
   for (const segment of body.split("/")) {
     if (segment === "") refuse("it has an empty segment ('//' or a trailing '/')");
     if (segment === "." || segment === "..") refuse(`it has a '${segment}' segment`);
+    if (segment.startsWith(TEMP_PREFIX))
+      refuse(`names starting with '${TEMP_PREFIX}' are reserved for temporary files`);
   }
   return key;
 }

@@ -1,37 +1,115 @@
 /**
- * Bare-key resolution: which file a key without a known extension names. One delimited listing of
- * the key's siblings finds every representation (`config.json`, `config.yaml`…) in one request.
+ * Bare-key resolution: which file a key without a known extension names. Its representations are the
+ * files `key.<registered extension>` (lower case, as every writer of this library and Python's
+ * AutoStore names them), plus the extensionless file `key` itself. They are found without reading the
+ * key's whole folder, so a bare key costs the same among 20 siblings as among 20,000:
+ * - backends with local lookups (`headMany`: disk, memory, OPFS) look up each candidate name;
+ * - the others (S3) list the prefix `key.` (one request: every extension starts with a dot), and head
+ *   the exact name only when that finds nothing or when every file is wanted.
  */
-import { type Backend, type CallOptions, isCommonPrefix, type ListedObject } from "./backend.js";
-import { AmbiguousKeyError, KeyNotFoundError } from "./errors.js";
+import {
+  type Backend,
+  type CallOptions,
+  isCommonPrefix,
+  type ListedObject,
+  type ObjectMeta,
+} from "./backend.js";
+import { AmbiguousKeyError, KeyNotFoundError, UnsupportedOperationError } from "./errors.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
+import { MAX_KEY_BYTES } from "./keys.js";
 
 /** The representations of a bare key that exist, and the extensionless file itself if it exists. */
 export interface Variants {
-  /** Files `key.<registered ext>`, in listing order. */
+  /** Files `key.<registered ext>`, in key order. */
   withExtension: Array<ListedObject & { ext: string }>;
   /** A file named exactly `key` (no extension), if any. */
   exact?: ListedObject;
 }
 
-/** Lists the representations of a bare key. */
+const encoder = new TextEncoder();
+
+/**
+ * Finds the representations of a bare key. The extensionless file is looked for when no
+ * representation has an extension, or always with `exact: "always"` (a delete removes it too).
+ */
 export async function findVariants(
   backend: Backend,
   key: string,
   registry: HandlerRegistry,
-  options?: CallOptions,
+  options: CallOptions & { exact?: "always" | "ifNone" } = {},
 ): Promise<Variants> {
   const variants: Variants = { withExtension: [] };
-  for await (const entry of backend.list(key, { ...options, delimiter: true })) {
-    if (isCommonPrefix(entry)) continue;
-    if (entry.key === key) {
-      variants.exact = entry;
-      continue;
+  const call = options.signal ? { signal: options.signal } : {};
+  if (backend.headMany) {
+    const candidates = candidateKeys(key, registry);
+    const found = await backend.headMany([key, ...candidates.map((c) => c.key)], call);
+    const exact = found[0];
+    candidates.forEach((candidate, i) => {
+      const meta = found[i + 1];
+      if (meta) variants.withExtension.push({ ...listed(meta), ext: candidate.ext });
+    });
+    variants.withExtension.sort((a, b) => (a.key < b.key ? -1 : 1));
+    if (exact && (options.exact === "always" || variants.withExtension.length === 0)) {
+      variants.exact = listed(exact);
     }
-    const split = registry.splitKey(entry.key);
-    if (split && split.bare === key) variants.withExtension.push({ ...entry, ext: split.ext });
+    return variants;
+  }
+  let noListing: UnsupportedOperationError | undefined;
+  try {
+    for await (const entry of backend.list(`${key}.`, { ...call, delimiter: true })) {
+      if (isCommonPrefix(entry)) continue;
+      const split = registry.splitKey(entry.key);
+      // `key.` also lists `key.v2.json` (the bare key `key.v2`) and `key.JSON`: neither is a representation.
+      if (split && split.bare === key && entry.key.endsWith(split.ext)) {
+        variants.withExtension.push({ ...entry, ext: split.ext });
+      }
+    }
+  } catch (err) {
+    // No listing (plain HTTP): only the exact name can be found, such as a presigned URL's.
+    if (!(err instanceof UnsupportedOperationError)) throw err;
+    noListing = err;
+  }
+  if (noListing || options.exact === "always" || variants.withExtension.length === 0) {
+    const [exact] = await headEach(backend, [key], call);
+    if (exact) variants.exact = listed(exact);
+    else if (noListing) throw noListing;
   }
   return variants;
+}
+
+/** The file names a bare key's representations can have, each with its extension. */
+function candidateKeys(key: string, registry: HandlerRegistry): Array<{ key: string; ext: string }> {
+  const out: Array<{ key: string; ext: string }> = [];
+  const long = key.length * 3 + 32 > MAX_KEY_BYTES;
+  for (const ext of registry.extensions) {
+    const candidate = key + ext;
+    // A name past the key length limit cannot exist; and it would be refused before the lookup.
+    if (long && encoder.encode(candidate).length > MAX_KEY_BYTES) continue;
+    out.push({ key: candidate, ext });
+  }
+  return out;
+}
+
+/** Heads keys one by one: undefined for a missing one. */
+export async function headEach(
+  backend: Backend,
+  keys: readonly string[],
+  options?: CallOptions,
+): Promise<Array<ObjectMeta | undefined>> {
+  const out: Array<ObjectMeta | undefined> = [];
+  for (const key of keys) {
+    try {
+      out.push(await backend.head(key, options));
+    } catch (err) {
+      if (!(err instanceof KeyNotFoundError)) throw err;
+      out.push(undefined);
+    }
+  }
+  return out;
+}
+
+function listed(meta: ObjectMeta): ListedObject {
+  return { ...meta };
 }
 
 /** The file a key reads from, and the extension whose handler decodes it (none: raw bytes). */

@@ -20,6 +20,7 @@ import {
 import { CachedBackend } from "./cache/cached-backend.js";
 import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import {
+  AmbiguousKeyError,
   AutoStoreError,
   ConfigError,
   DecodeError,
@@ -35,6 +36,7 @@ import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { joinKey, parseUri, validateKey, validatePrefix } from "./keys.js";
 import { checkFields, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
+import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
 import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
 import {
@@ -187,11 +189,7 @@ export class AutoStore implements AsyncDisposable {
     if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
     let file: ResolvedFile;
     try {
-      file = await resolveForRead(target.backend, target.key, this.#handlers, {
-        signal,
-        format: options.format,
-        outward: target.outward,
-      });
+      file = await this.#resolve(target, { signal, format: options.format });
     } catch (err) {
       // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
       if (
@@ -230,8 +228,12 @@ export class AutoStore implements AsyncDisposable {
     }
     const { handler, ext, fileKey, bare } = this.#writerFor(target, value, options.format);
     const bytes = await this.#encode(target, fileKey, ext, handler, value, signal);
-    const written = await target.backend.write(fileKey, bytes, { signal, onProgress: options.onProgress });
-    if (bare) await this.#removeOtherVariants(target, target.key, written, signal);
+    const bareKey = bare ? target.key : (this.#handlers.splitKey(fileKey)?.bare ?? fileKey);
+    await withKeyLock(target.backend, bareKey, async () => {
+      const written = await target.backend.write(fileKey, bytes, { signal, onProgress: options.onProgress });
+      noteWrite(target.backend, written);
+      if (bare) await this.#keepNewest(target, bareKey, written, signal);
+    });
     return target.outward(fileKey);
   }
 
@@ -256,14 +258,27 @@ export class AutoStore implements AsyncDisposable {
       if (removed === 0) throw this.#notFound(target);
       return;
     }
-    if (this.#handlers.splitKey(target.key)) {
-      await target.backend.delete(target.key, options);
-      return;
-    }
-    const variants = await findVariants(target.backend, target.key, this.#handlers, options);
-    const files = [...variants.withExtension, ...(variants.exact ? [variants.exact] : [])];
-    if (files.length === 0) throw this.#notFound(target);
-    for (const file of files) await target.backend.delete(file.key, options);
+    const split = this.#handlers.splitKey(target.key);
+    await withKeyLock(target.backend, split?.bare ?? target.key, async () => {
+      if (split) {
+        await target.backend.delete(target.key, options);
+        return;
+      }
+      const variants = await findVariants(target.backend, target.key, this.#handlers, {
+        ...options,
+        exact: "always",
+      });
+      const files = [...variants.withExtension, ...(variants.exact ? [variants.exact] : [])];
+      if (files.length === 0) throw this.#notFound(target);
+      for (const file of files) {
+        try {
+          await target.backend.delete(file.key, options);
+        } catch (err) {
+          // Removed by another process meanwhile: the goal is reached.
+          if (!(err instanceof KeyNotFoundError)) throw err;
+        }
+      }
+    });
   }
 
   /** Keys without their extensions, `/`-separated, under an optional prefix; each bare key once. */
@@ -302,10 +317,7 @@ export class AutoStore implements AsyncDisposable {
   /** Size, modification time, ETag and content type of the file a key names. */
   async getMetadata(key: string, options: { signal?: AbortSignal } = {}): Promise<FileMetadata> {
     const target = this.#target(key);
-    const file = await resolveForRead(target.backend, target.key, this.#handlers, {
-      signal: options.signal,
-      outward: target.outward,
-    });
+    const file = await this.#resolve(target, { signal: options.signal });
     const meta = await target.backend.head(file.key, options);
     return this.#fileMetadata(target, meta);
   }
@@ -335,14 +347,7 @@ export class AutoStore implements AsyncDisposable {
       });
     }
     const method = options.method ?? "GET";
-    const fileKey =
-      method === "GET"
-        ? (
-            await resolveForRead(backend, target.key, this.#handlers, {
-              outward: target.outward,
-            })
-          ).key
-        : target.key;
+    const fileKey = method === "GET" ? (await this.#resolve(target, {})).key : target.key;
     return backend.presign(fileKey, { expiresIn: options.expiresIn ?? 3600, method });
   }
 
@@ -603,48 +608,58 @@ export class AutoStore implements AsyncDisposable {
   }
 
   /**
-   * After a bare-key write, removes the key's other representations. One written after ours (by a
-   * concurrent writer) is kept: replacing must never lose a newer value.
+   * The file a key reads from. A bare key seen with two files while this realm is writing it (the
+   * moment between writing the new file and removing the old one) is resolved again once that write
+   * has settled, rather than reported ambiguous.
    */
-  async #removeOtherVariants(target: Target, bare: string, written: ObjectMeta, signal?: AbortSignal) {
-    const variants = await findVariants(target.backend, bare, this.#handlers, { signal });
-    for (const other of variants.withExtension) {
-      if (other.key === written.key) continue;
-      try {
-        const meta = await target.backend.head(other.key, { signal });
-        if (meta.modifiedTime > written.modifiedTime) continue;
-        await target.backend.delete(other.key, { signal });
-        this.#logger?.debug(
-          `replaced ${target.backend.uri(other.key)} by ${target.backend.uri(written.key)}`,
-        );
-      } catch (err) {
-        if (!(err instanceof KeyNotFoundError)) throw err;
-      }
+  async #resolve(target: Target, options: { signal?: AbortSignal; format?: string }): Promise<ResolvedFile> {
+    const resolve = () =>
+      resolveForRead(target.backend, target.key, this.#handlers, { ...options, outward: target.outward });
+    try {
+      return await resolve();
+    } catch (err) {
+      if (err instanceof AmbiguousKeyError && (await keyLockSettled(target.backend, target.key)))
+        return resolve();
+      throw err;
     }
+  }
+
+  /** After a bare-key write, removes the key's other representations (see `replace.ts`). */
+  async #keepNewest(target: Target, bare: string, written: ObjectMeta, signal?: AbortSignal) {
+    const logger = this.#logger;
+    await keepNewest(target.backend, bare, written, this.#handlers, {
+      ...(signal ? { signal } : {}),
+      ...(logger
+        ? {
+            onRemove: (key: string) =>
+              logger.debug(`replaced ${target.backend.uri(key)} (a bare key keeps one file)`),
+          }
+        : {}),
+    });
   }
 
   async #transfer(src: string, dst: string, options: { signal?: AbortSignal }, removeSource: boolean) {
     const from = this.#target(src);
     const to = this.#target(dst);
-    const file = await resolveForRead(from.backend, from.key, this.#handlers, {
-      signal: options.signal,
-      outward: from.outward,
-    });
+    const file = await this.#resolve(from, { signal: options.signal });
     const srcExt = this.#handlers.splitKey(file.key)?.ext ?? "";
-    const dstBare = this.#handlers.splitKey(to.key) === undefined;
-    const toKey = dstBare ? to.key + srcExt : to.key;
-    let written: ObjectMeta;
-    if (from.backend === to.backend && removeSource && from.backend.rename) {
-      written = await from.backend.rename(file.key, toKey, options);
-    } else {
-      written =
-        from.backend === to.backend
-          ? await from.backend.copy(file.key, toKey, options)
-          : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, options)) ??
-            (await copyAcross(from.backend, file.key, to.backend, toKey, options)));
-      if (removeSource) await from.backend.delete(file.key, options);
-    }
-    if (dstBare && srcExt !== "") await this.#removeOtherVariants(to, to.key, written, options.signal);
+    const dstSplit = this.#handlers.splitKey(to.key);
+    const toKey = dstSplit ? to.key : to.key + srcExt;
+    await withKeyLock(to.backend, dstSplit?.bare ?? to.key, async () => {
+      let written: ObjectMeta;
+      if (from.backend === to.backend && removeSource && from.backend.rename) {
+        written = await from.backend.rename(file.key, toKey, options);
+      } else {
+        written =
+          from.backend === to.backend
+            ? await from.backend.copy(file.key, toKey, options)
+            : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, options)) ??
+              (await copyAcross(from.backend, file.key, to.backend, toKey, options)));
+        if (removeSource) await from.backend.delete(file.key, options);
+      }
+      noteWrite(to.backend, written);
+      if (!dstSplit && srcExt !== "") await this.#keepNewest(to, to.key, written, options.signal);
+    });
     return { to, toKey };
   }
 

@@ -17,11 +17,13 @@ import {
   type Capabilities,
   type CommonPrefix,
   copyAcross,
+  type DeleteOptions,
   type ListedObject,
   type ListOptions,
   type ObjectMeta,
   type ReadOptions,
   type ReadResult,
+  sameEtag,
   type WriteOptions,
 } from "../core/backend.js";
 import {
@@ -323,9 +325,11 @@ export class S3Backend implements Backend {
 
   // ---- deleting and copying ----
 
-  async delete(key: string, options: CallOptions = {}): Promise<void> {
-    // S3 deletes a missing key without complaint; the contract says KeyNotFoundError.
-    await this.head(key, options);
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    // S3 deletes a missing key without complaint; the contract says KeyNotFoundError. The same HEAD
+    // checks `ifMatch` (two requests: not every S3-compatible service has conditional deletes).
+    const meta = await this.head(key, options);
+    if (options.ifMatch !== undefined && !sameEtag(meta.etag, options.ifMatch)) return;
     await this.#call("delete", key, options.signal, (t) =>
       t.deleteObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
     );

@@ -45,12 +45,16 @@ for (const transport of ["sdk", "fetch"] as const) {
     return { backend, cleanup: () => backend.close() };
   });
 
-  testStore(`s3 over ${transport} (s3rver)`, async () => {
-    const store = new AutoStore(`s3://conformance/store-${randomUUID()}/`, {
-      options: new S3Options(s3.options({ transport })),
-    });
-    return { store, cleanup: () => store.close() };
-  });
+  testStore(
+    `s3 over ${transport} (s3rver)`,
+    async () => {
+      const store = new AutoStore(`s3://conformance/store-${randomUUID()}/`, {
+        options: new S3Options(s3.options({ transport })),
+      });
+      return { store, cleanup: () => store.close() };
+    },
+    { propertyRuns: 12 },
+  );
 }
 
 const encode = (text: string) => new TextEncoder().encode(text);

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { type AutoStore, isAutoStoreError } from "../../src/core/index.js";
+import { testWriters } from "./writers.js";
 
 /** A fresh, empty store for one test, and how to clean it up. */
 export interface StoreFixture {
@@ -27,8 +28,15 @@ async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** Runs the store conformance suite against stores made fresh for every test by `factory`. */
-export function testStore(name: string, factory: () => Promise<StoreFixture>): void {
+/**
+ * Runs the store conformance suite against stores made fresh for every test by `factory`.
+ * `propertyRuns` bounds the generated cases of property-based tests (fewer for slow backends).
+ */
+export function testStore(
+  name: string,
+  factory: () => Promise<StoreFixture>,
+  options: { propertyRuns?: number } = {},
+): void {
   describe(`store conformance: ${name}`, () => {
     let fixture: StoreFixture;
     let store: AutoStore;
@@ -272,5 +280,7 @@ export function testStore(name: string, factory: () => Promise<StoreFixture>): v
       }
       expect(await collect(store.keys())).toEqual([]);
     });
+
+    testWriters(() => store, options.propertyRuns ?? 60);
   });
 }

@@ -3,7 +3,7 @@
  * through links, atomic writes under SIGKILL, and one whole value after concurrent writers.
  */
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AutoStore, isAutoStoreError, TEMP_PREFIX } from "../../src/node/index.js";
@@ -173,7 +173,70 @@ describe("disk: atomic writes", () => {
       store.set("mixed", new Map([["as", "cbor"]])),
     ]);
     const names = (await readdir(root)).filter((name) => name.startsWith("mixed"));
-    expect(names.length).toBeGreaterThanOrEqual(1);
-    for (const name of names) expect(await store.get(name)).toBeDefined();
+    expect(names).toHaveLength(1);
+    expect([{ as: "json" }, "as text", new Map([["as", "cbor"]])]).toContainEqual(await store.get("mixed"));
+  });
+
+  it("keeps exactly one value when writer processes of different formats share a bare key", async () => {
+    const rounds = 40;
+    const gap = 40;
+    const start = Date.now() + 1500; // after every process has started
+    const kinds = ["json", "txt", "jsonl"];
+    const children = kinds.map((kind) =>
+      spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(import.meta.dirname, "../fixtures/bare-writer.ts"),
+          root,
+          kind,
+          String(start),
+          String(rounds),
+          String(gap),
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      ),
+    );
+    const codes = await Promise.all(
+      children.map(
+        (child) => new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))),
+      ),
+    );
+    expect(codes).toEqual(kinds.map(() => 0));
+    const store = new AutoStore(root);
+    const possible = (round: number) => [{ round }, `round ${round}`, [{ round }], new Uint8Array([round])];
+    for (let round = 0; round < rounds; round++) {
+      const names = (await readdir(join(root, `r${round}`))).filter((name) => !name.startsWith(TEMP_PREFIX));
+      expect(names, `round ${round}`).toHaveLength(1);
+      expect(possible(round)).toContainEqual(await store.get(`r${round}/k`));
+    }
+  }, 60_000);
+});
+
+describe("disk: temporary files", () => {
+  it("refuses keys in the reserved temporary namespace on every call", async () => {
+    const store = new AutoStore(root);
+    for (const key of [`${TEMP_PREFIX}mine`, `a/${TEMP_PREFIX}x.json`, `${TEMP_PREFIX}dir/x`]) {
+      for (const call of [store.set(key, 1), store.get(key), store.has(key), store.delete(key)]) {
+        expect(isAutoStoreError(await errorOf(call), "INVALID_KEY"), key).toBe(true);
+      }
+    }
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it("sweeps temporary files a killed writer left over an hour ago, and never a recent one", async () => {
+    const store = new AutoStore(root);
+    await store.set("sub/kept", 1);
+    const abandoned = join(root, "sub", `${TEMP_PREFIX}abandoned`);
+    const recent = join(root, "sub", `${TEMP_PREFIX}recent`);
+    await writeFile(abandoned, new Uint8Array(1024));
+    await writeFile(recent, new Uint8Array(1024));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(abandoned, twoHoursAgo, twoHoursAgo);
+    const keys: string[] = [];
+    for await (const key of store.keys()) keys.push(key);
+    expect(keys).toEqual(["sub/kept"]);
+    expect((await readdir(join(root, "sub"))).sort()).toEqual([`${TEMP_PREFIX}recent`, "kept.json"]);
   });
 });

@@ -10,8 +10,8 @@
  * - `head` uses HEAD, and where HEAD is refused (presigned GET URLs answer 403: the signature covers
  *   the method) a one-byte ranged GET (`Range: bytes=0-0`), whose `Content-Range` tells the size.
  * - `list` cannot work over plain HTTP (there is no listing) and throws
- *   {@link UnsupportedOperationError}, except for a URL with a query (a presigned URL): it names one
- *   resource, which is listed alone, so `store.get(url, { format: "json" })` can find it.
+ *   {@link UnsupportedOperationError}; the store then finds only exactly named files (so
+ *   `store.get(presignedUrl, { format: "json" })` reads a presigned URL whose path has no extension).
  * - `write`, `delete` and `copy` throw {@link ReadOnlyError}.
  * - Transient failures (5xx, 429, resets, timeouts) are retried `maxRetries` times with backoff.
  */
@@ -218,25 +218,12 @@ export class HttpBackend implements Backend {
   }
 
   /**
-   * Plain HTTP has no listing: throws {@link UnsupportedOperationError}, except for a prefix with a
-   * query (a presigned URL), which names exactly one resource and lists as that resource alone.
+   * Plain HTTP has no listing: throws {@link UnsupportedOperationError}. (The store then finds only
+   * exactly named files, such as a presigned URL.)
    */
-  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
+  // biome-ignore lint/correctness/useYield: a generator, so the refusal comes when the listing is iterated, as every backend's errors do
+  async *list(prefix: string, _options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
     validatePrefix(prefix);
-    if (prefix.includes("?")) {
-      try {
-        const meta = await this.head(prefix, options);
-        yield {
-          key: prefix,
-          size: meta.size,
-          modifiedTime: meta.modifiedTime,
-          ...(meta.etag ? { etag: meta.etag } : {}),
-        };
-      } catch (err) {
-        if (!(err instanceof KeyNotFoundError)) throw err;
-      }
-      return;
-    }
     throw new UnsupportedOperationError(
       `list ${this.uri(prefix)}: HTTP has no listings; name files with their extension (a.json), or use a backend that lists`,
       { key: prefix, uri: this.uri(prefix), backend: this.scheme },

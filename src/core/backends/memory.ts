@@ -10,6 +10,7 @@ import {
   type Capabilities,
   type CommonPrefix,
   collectStream,
+  type DeleteOptions,
   type ListedObject,
   type ListOptions,
   notModifiedResult,
@@ -17,6 +18,7 @@ import {
   type ReadOptions,
   type ReadResult,
   resolveRange,
+  sameEtag,
   type WriteOptions,
 } from "../backend.js";
 import { AutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
@@ -136,6 +138,14 @@ export class MemoryBackend implements Backend {
     return { ...this.#get(key).meta };
   }
 
+  async headMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<ObjectMeta | undefined>> {
+    throwIfAborted(options.signal);
+    return keys.map((key) => {
+      const entry = this.#objects.get(validateKey(key));
+      return entry ? { ...entry.meta } : undefined;
+    });
+  }
+
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
     validatePrefix(prefix);
     const keys = [...this.#objects.keys()].filter((key) => key.startsWith(prefix)).sort();
@@ -158,9 +168,10 @@ export class MemoryBackend implements Backend {
     }
   }
 
-  async delete(key: string, options: CallOptions = {}): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
-    this.#get(key);
+    const entry = this.#get(key);
+    if (options.ifMatch !== undefined && !sameEtag(entry.meta.etag, options.ifMatch)) return;
     this.#objects.delete(key);
   }
 
