@@ -41,17 +41,17 @@ export async function findVariants(
   const variants: Variants = { withExtension: [] };
   const call = options.signal ? { signal: options.signal } : {};
   if (backend.headMany) {
-    const candidates = candidateKeys(key, registry);
-    const found = await backend.headMany([key, ...candidates.map((c) => c.key)], call);
-    const exact = found[0];
-    candidates.forEach((candidate, i) => {
-      const meta = found[i + 1];
-      if (meta) variants.withExtension.push({ ...listed(meta), ext: candidate.ext });
-    });
-    variants.withExtension.sort((a, b) => (a.key < b.key ? -1 : 1));
-    if (exact && (options.exact === "always" || variants.withExtension.length === 0)) {
-      variants.exact = listed(exact);
+    // Tight loops: this runs on every bare-key get and set, ~30 lookups each.
+    const exts = registry.extensions;
+    const names = candidateKeys(key, exts);
+    const found = await backend.headMany(names, call);
+    for (let i = 1; i < found.length; i++) {
+      const meta = found[i];
+      if (meta && names[i] !== key) variants.withExtension.push({ ...meta, ext: exts[i - 1] as string });
     }
+    if (variants.withExtension.length > 1) variants.withExtension.sort((a, b) => (a.key < b.key ? -1 : 1));
+    const exact = found[0];
+    if (exact && (options.exact === "always" || variants.withExtension.length === 0)) variants.exact = { ...exact };
     return variants;
   }
   let noListing: UnsupportedOperationError | undefined;
@@ -77,17 +77,19 @@ export async function findVariants(
   return variants;
 }
 
-/** The file names a bare key's representations can have, each with its extension. */
-function candidateKeys(key: string, registry: HandlerRegistry): Array<{ key: string; ext: string }> {
-  const out: Array<{ key: string; ext: string }> = [];
+/**
+ * The key itself, then `key + ext` for every registered extension, in the registry's order. A name past
+ * the key length limit cannot exist; it stays in the list (so indexes line up) as the key itself.
+ */
+function candidateKeys(key: string, exts: readonly string[]): string[] {
+  const names = new Array<string>(exts.length + 1);
+  names[0] = key;
   const long = key.length * 3 + 32 > MAX_KEY_BYTES;
-  for (const ext of registry.extensions) {
-    const candidate = key + ext;
-    // A name past the key length limit cannot exist; and it would be refused before the lookup.
-    if (long && encoder.encode(candidate).length > MAX_KEY_BYTES) continue;
-    out.push({ key: candidate, ext });
+  for (let i = 0; i < exts.length; i++) {
+    const name = key + exts[i];
+    names[i + 1] = long && encoder.encode(name).length > MAX_KEY_BYTES ? key : name;
   }
-  return out;
+  return names;
 }
 
 /** Heads keys one by one: undefined for a missing one. */
@@ -111,7 +113,6 @@ export async function headEach(
 function listed(meta: ObjectMeta): ListedObject {
   return { ...meta };
 }
-
 /** The file a key reads from, and the extension whose handler decodes it (none: raw bytes). */
 export interface ResolvedFile {
   key: string;

@@ -30,7 +30,50 @@ interface Entry {
   meta: ObjectMeta;
 }
 
-const namedSpaces = new Map<string, Map<string, Entry>>();
+/**
+ * The objects of one space, and an index of them by every prefix that ends just before a `.`
+ * (`a/b.v2.json` under `a/b` and `a/b.v2`): listing `key.` (how the store finds a bare key's files)
+ * then costs one lookup, not a pass over the space.
+ */
+class Space {
+  readonly objects = new Map<string, Entry>();
+  readonly #byDotPrefix = new Map<string, Set<string>>();
+
+  set(key: string, entry: Entry): void {
+    if (!this.objects.has(key)) {
+      for (let dot = key.indexOf(".", 1); dot !== -1; dot = key.indexOf(".", dot + 1)) {
+        const prefix = key.slice(0, dot);
+        let keys = this.#byDotPrefix.get(prefix);
+        if (!keys) {
+          keys = new Set();
+          this.#byDotPrefix.set(prefix, keys);
+        }
+        keys.add(key);
+      }
+    }
+    this.objects.set(key, entry);
+  }
+
+  delete(key: string): void {
+    if (!this.objects.delete(key)) return;
+    for (let dot = key.indexOf(".", 1); dot !== -1; dot = key.indexOf(".", dot + 1)) {
+      const prefix = key.slice(0, dot);
+      const keys = this.#byDotPrefix.get(prefix);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#byDotPrefix.delete(prefix);
+    }
+  }
+
+  /** Every key starting with `prefix`, sorted. */
+  keysStartingWith(prefix: string): string[] {
+    const indexed = prefix.endsWith(".") ? this.#byDotPrefix.get(prefix.slice(0, -1)) : undefined;
+    if (indexed) return [...indexed].sort();
+    if (prefix.endsWith(".")) return [];
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+}
+
+const namedSpaces = new Map<string, Space>();
 let generation = 0;
 
 /** A backend that keeps objects in a `Map`; see the module comment for naming. */
@@ -44,20 +87,20 @@ export class MemoryBackend implements Backend {
     writable: true,
     conditionalWrite: true,
   };
-  readonly #objects: Map<string, Entry>;
+  readonly #space: Space;
 
   /** @param name a shared space's name (`memory://name`); omit for a private space. */
   constructor(name?: string) {
     if (name === undefined) {
-      this.#objects = new Map();
+      this.#space = new Space();
       this.root = "memory://";
     } else {
       let space = namedSpaces.get(name);
       if (!space) {
-        space = new Map();
+        space = new Space();
         namedSpaces.set(name, space);
       }
-      this.#objects = space;
+      this.#space = space;
       this.root = `memory://${name}/`;
     }
   }
@@ -73,7 +116,7 @@ export class MemoryBackend implements Backend {
 
   #get(key: string): Entry {
     validateKey(key);
-    const entry = this.#objects.get(key);
+    const entry = this.#space.objects.get(key);
     if (!entry) throw new KeyNotFoundError(`not found: ${this.uri(key)}`, this.#context(key));
     return entry;
   }
@@ -118,7 +161,7 @@ export class MemoryBackend implements Backend {
             onProgress: options.onProgress,
           });
     throwIfAborted(options.signal);
-    if (options.mode === "create" && this.#objects.has(key)) {
+    if (options.mode === "create" && this.#space.objects.has(key)) {
       throw new AutoStoreError(`already exists: ${this.uri(key)}`, { ...this.#context(key), status: 412 });
     }
     const meta: ObjectMeta = {
@@ -128,7 +171,7 @@ export class MemoryBackend implements Backend {
       etag: `"m${(++generation).toString(16)}-${data.length.toString(16)}"`,
       contentType: options.contentType ?? contentTypeFor(key),
     };
-    this.#objects.set(key, { data, meta });
+    this.#space.set(key, { data, meta });
     if (body instanceof Uint8Array) options.onProgress?.({ loaded: data.length, total: data.length });
     return { ...meta };
   }
@@ -138,17 +181,9 @@ export class MemoryBackend implements Backend {
     return { ...this.#get(key).meta };
   }
 
-  async headMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<ObjectMeta | undefined>> {
-    throwIfAborted(options.signal);
-    return keys.map((key) => {
-      const entry = this.#objects.get(validateKey(key));
-      return entry ? { ...entry.meta } : undefined;
-    });
-  }
-
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
     validatePrefix(prefix);
-    const keys = [...this.#objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+    const keys = this.#space.keysStartingWith(prefix);
     let lastPrefix: string | undefined;
     for (const key of keys) {
       throwIfAborted(options.signal);
@@ -163,7 +198,7 @@ export class MemoryBackend implements Backend {
           continue;
         }
       }
-      const entry = this.#objects.get(key);
+      const entry = this.#space.objects.get(key);
       if (entry) yield { ...entry.meta };
     }
   }
@@ -172,7 +207,7 @@ export class MemoryBackend implements Backend {
     throwIfAborted(options.signal);
     const entry = this.#get(key);
     if (options.ifMatch !== undefined && !sameEtag(entry.meta.etag, options.ifMatch)) return;
-    this.#objects.delete(key);
+    this.#space.delete(key);
   }
 
   async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
