@@ -92,7 +92,14 @@ export { SparseNpzHandler } from "./handlers/sparse-npz.js";
 export { TextHandler } from "./handlers/text.js";
 export { YamlHandler } from "./handlers/yaml.js";
 export { MAX_KEY_BYTES, parseUri, validateKey } from "./keys.js";
-export { type FieldSpec, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
+export {
+  type FieldSpec,
+  type Logger,
+  Options,
+  type OptionsClass,
+  type OptionsInit,
+  type UriKeys,
+} from "./options.js";
 export type { StandardSchemaV1 } from "./schema.js";
 export type { BackendFactory, BuiltinKind, OpenContext } from "./schemes.js";
 export {

@@ -14,7 +14,16 @@ export interface Logger {
 
 /** How one option is checked. */
 export interface FieldSpec {
-  kind: "boolean" | "string" | "number" | "integer" | "logger" | "function" | "object" | "credentials";
+  kind:
+    | "boolean"
+    | "string"
+    | "number"
+    | "integer"
+    | "logger"
+    | "function"
+    | "object"
+    | "credentials"
+    | "url";
   min?: number;
   max?: number;
   /** Allowed string values. */
@@ -48,7 +57,21 @@ export interface OptionsInit {
   retryDelay?: number;
   /** Receives requests, retries, multipart parts, cache hits and misses. @default none */
   logger?: Logger;
+  /**
+   * Which full-URI keys (`s3://b/k.json`, `file:///x`) the store accepts; a refused one is a
+   * `PermissionDeniedError` before any I/O. Read from the options of the store's root.
+   * - `"remote"`: every registered remote scheme (S3, HTTP…) and `memory://`; local files (`file://`,
+   *   `opfs://`) only inside the store's root. Note that a key such as `http://169.254.169.254/…` then
+   *   makes the process fetch that URL: keys from untrusted input need `"none"`.
+   * - `"any"`: also local files anywhere (the owner opts in).
+   * - `"none"`: no URI keys at all, only keys relative to the root: a store for untrusted input.
+   * @default "remote"
+   */
+  uriKeys?: UriKeys;
 }
+
+/** Which full-URI keys a store accepts; see {@link OptionsInit.uriKeys}. */
+export type UriKeys = "remote" | "any" | "none";
 
 const SCHEME_PATTERN = /^[a-z][a-z0-9+.-]*$/;
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
@@ -66,6 +89,7 @@ export class Options {
     maxRetries: { kind: "integer", min: 0, max: 100 },
     retryDelay: { kind: "number", min: 0, max: 3_600, description: "seconds" },
     logger: { kind: "logger", description: "an object with debug, info and warn methods" },
+    uriKeys: { kind: "string", oneOf: ["remote", "any", "none"] },
   };
 
   /** Values used for fields that are not given. */
@@ -75,6 +99,7 @@ export class Options {
     timeout: 30,
     maxRetries: 3,
     retryDelay: 1,
+    uriKeys: "remote",
   };
 
   declare readonly scheme?: string;
@@ -86,6 +111,7 @@ export class Options {
   declare readonly maxRetries: number;
   declare readonly retryDelay: number;
   declare readonly logger?: Logger;
+  declare readonly uriKeys: UriKeys;
 
   readonly #secrets = new Map<string, unknown>();
 
@@ -162,8 +188,10 @@ export function checkFields(
     if (value === undefined) continue;
     const problem = checkValue(value, spec, name);
     if (problem) {
-      // The value itself is shown only for non-secret fields.
-      const shown = spec.secret ? "" : ` (got ${describe(value)})`;
+      // The value itself is shown only for non-secret fields, and a URL without its user info.
+      const shown = spec.secret
+        ? ""
+        : ` (got ${describe(spec.kind === "url" ? redactUserInfo(value) : value)})`;
       throw new ConfigError(`${owner}: option '${name}' ${problem}${shown}`, { field: name });
     }
   }
@@ -202,11 +230,33 @@ function checkValue(value: unknown, spec: FieldSpec, name: string): string | und
       return typeof value === "function" ? undefined : `must be a function${what}`;
     case "object":
       return typeof value === "object" && value !== null ? undefined : `must be an object${what}`;
+    case "url": {
+      if (typeof value !== "string") return `must be a string${what}`;
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return `must be a full URL${what}`;
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        return `must be an http:// or https:// URL${what}`;
+      if (url.username !== "" || url.password !== "") {
+        return "must not carry credentials (user:password@host): give accessKeyId and secretAccessKey instead";
+      }
+      return undefined;
+    }
     case "credentials":
       return typeof value === "function" || (typeof value === "object" && value !== null)
         ? undefined
         : `must be ${spec.description ?? "an object or a function"}`;
   }
+}
+
+/** A URL string with any `user:password@` replaced, for messages. */
+function redactUserInfo(value: unknown): unknown {
+  return typeof value === "string"
+    ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1[redacted]@")
+    : value;
 }
 
 function describe(value: unknown): string {
@@ -217,7 +267,7 @@ function describe(value: unknown): string {
 }
 
 /** The known name nearest to a typo, when it is near enough to be the intended one. */
-function closest(name: string, known: readonly string[]): string | undefined {
+export function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const candidate of known) {

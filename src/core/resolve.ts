@@ -51,7 +51,8 @@ export async function findVariants(
     }
     if (variants.withExtension.length > 1) variants.withExtension.sort((a, b) => (a.key < b.key ? -1 : 1));
     const exact = found[0];
-    if (exact && (options.exact === "always" || variants.withExtension.length === 0)) variants.exact = { ...exact };
+    if (exact && (options.exact === "always" || variants.withExtension.length === 0))
+      variants.exact = { ...exact };
     return variants;
   }
   let noListing: UnsupportedOperationError | undefined;

@@ -5,6 +5,7 @@
  */
 import type { Backend } from "./backend.js";
 import { MemoryBackend } from "./backends/memory.js";
+import { PrefixedBackend } from "./backends/prefix.js";
 import { ConfigError } from "./errors.js";
 import { Options, type OptionsClass } from "./options.js";
 
@@ -42,7 +43,13 @@ export type BuiltinKind = "s3" | "file" | "memory" | "http" | "opfs";
 
 const memoryFactory: BackendFactory = {
   kind: "memory",
-  open: (root) => new MemoryBackend(root.replace(/\/+$/, "") || undefined),
+  // `memory://space/logs` is the folder `logs/` of the space `space`: the objects that the key
+  // `memory://space/logs/a.json` names too.
+  open: (root) => {
+    const { root: name, key: folder } = splitFirstSegment(root.replace(/\/+$/, ""));
+    const space = new MemoryBackend(name || undefined);
+    return folder === "" ? space : new PrefixedBackend(space, `${folder}/`);
+  },
 };
 
 const factories = new Map<string, BackendFactory>([["memory", memoryFactory]]);

@@ -19,6 +19,7 @@ import {
 } from "./backend.js";
 import { CachedBackend } from "./cache/cached-backend.js";
 import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
+import { type CallOptionKind, checkCallOptions } from "./call-options.js";
 import {
   AmbiguousKeyError,
   AutoStoreError,
@@ -38,6 +39,7 @@ import { joinKey, parseUri, validateKey, validatePrefix } from "./keys.js";
 import { checkFields, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
 import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
 import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
+import { checkLocalRoot, decideUriKey } from "./roots.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
 import {
   type BackendFactory,
@@ -50,6 +52,17 @@ import {
   schemeFactory,
   splitFirstSegment,
 } from "./schemes.js";
+
+const GET_OPTIONS = {
+  format: "string",
+  ignoreCache: "boolean",
+  schema: "schema",
+  onProgress: "function",
+} as const satisfies Record<string, CallOptionKind>;
+const SET_OPTIONS = { format: "string", schema: "schema", onProgress: "function" } as const satisfies Record<
+  string,
+  CallOptionKind
+>;
 
 /** Extensions of the files a folder dataset is made of. */
 export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arrow", ".feather"];
@@ -125,6 +138,7 @@ const LOCAL_KINDS = new Set(["file", "memory", "opfs"]);
 export class AutoStore implements AsyncDisposable {
   readonly #root: string;
   readonly #primary: Backend;
+  readonly #primaryKind: string;
   readonly #handlers: HandlerRegistry;
   readonly #optionsList: readonly Options[];
   readonly #fields: Record<string, unknown>;
@@ -142,7 +156,13 @@ export class AutoStore implements AsyncDisposable {
    */
   constructor(root: string, init: AutoStoreInit = {}) {
     if (typeof root !== "string" || root === "")
-      throw new ConfigError("AutoStore: root must be a non-empty string");
+      throw new ConfigError("AutoStore: root must be a non-empty string", { field: "root" });
+    if (typeof init !== "object" || init === null || Array.isArray(init)) {
+      throw new ConfigError(
+        `AutoStore: the second argument must be an object of options, such as { cacheEnabled: true } (got ${init === null ? "null" : Array.isArray(init) ? "an array" : typeof init})`,
+        { field: "init" },
+      );
+    }
     this.#root = root;
     const { options, ...fields } = init;
     this.#optionsList = options === undefined ? [] : Array.isArray(options) ? options : [options as Options];
@@ -164,6 +184,7 @@ export class AutoStore implements AsyncDisposable {
     checkFields(fields, allowed, "AutoStore");
     this.#fields = fields;
     this.#handlers = new HandlerRegistry(builtinHandlers());
+    this.#primaryKind = factory.kind;
     this.#primary = this.#open(factory, rest, scheme, localPath === true);
   }
 
@@ -184,6 +205,11 @@ export class AutoStore implements AsyncDisposable {
   ): Promise<StandardSchemaV1.InferOutput<S>>;
   async get<T = unknown>(key: string, options?: GetOptions & { schema?: undefined }): Promise<T>;
   async get(key: string, options: GetOptions & { schema?: StandardSchemaV1 } = {}): Promise<unknown> {
+    checkCallOptions("get", options, GET_OPTIONS);
+    return this.#guard("read", key, options, () => this.#get(key, options));
+  }
+
+  async #get(key: string, options: GetOptions & { schema?: StandardSchemaV1 }): Promise<unknown> {
     const target = this.#target(key, { allowTrailingSlash: true });
     const signal = options.signal;
     if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
@@ -221,6 +247,11 @@ export class AutoStore implements AsyncDisposable {
    * which are removed only after the new file is written.
    */
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<string> {
+    checkCallOptions("set", options, SET_OPTIONS);
+    return this.#guard("write", key, options, () => this.#set(key, value, options));
+  }
+
+  async #set(key: string, value: unknown, options: SetOptions): Promise<string> {
     const target = this.#target(key);
     const signal = options.signal;
     if (options.schema) {
@@ -239,6 +270,11 @@ export class AutoStore implements AsyncDisposable {
 
   /** True when the key names a file (any representation of a bare key), or a folder for `dir/`. */
   async has(key: string, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    checkCallOptions("has", options);
+    return this.#guard("check", key, options, () => this.#has(key, options));
+  }
+
+  async #has(key: string, options: { signal?: AbortSignal }): Promise<boolean> {
     const target = this.#target(key, { allowTrailingSlash: true });
     if (target.key === "" || target.key.endsWith("/"))
       return isDirectory(target.backend, target.key, options);
@@ -252,6 +288,11 @@ export class AutoStore implements AsyncDisposable {
    * there: {@link KeyNotFoundError}.
    */
   async delete(key: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    checkCallOptions("delete", options);
+    return this.#guard("delete", key, options, () => this.#delete(key, options));
+  }
+
+  async #delete(key: string, options: { signal?: AbortSignal }): Promise<void> {
     const target = this.#target(key, { allowTrailingSlash: true });
     if (target.key.endsWith("/")) {
       const removed = await deletePrefix(target.backend, target.key, options);
@@ -283,6 +324,11 @@ export class AutoStore implements AsyncDisposable {
 
   /** Keys without their extensions, `/`-separated, under an optional prefix; each bare key once. */
   async *keys(prefix = "", options: { signal?: AbortSignal } = {}): AsyncIterable<string> {
+    checkCallOptions("keys", options);
+    yield* this.#guardIterable("list", prefix, options, () => this.#keys(prefix, options));
+  }
+
+  async *#keys(prefix: string, options: { signal?: AbortSignal }): AsyncIterable<string> {
     const target = this.#target(prefix, { allowTrailingSlash: true, allowEmpty: true });
     // Representations of one bare key are not always adjacent in a listing (`a.json`, `a.k.json`,
     // `a.yaml`), so a set of seen keys dedupes them.
@@ -304,6 +350,14 @@ export class AutoStore implements AsyncDisposable {
     pattern = "**",
     options: { recursive?: boolean; signal?: AbortSignal } = {},
   ): AsyncIterable<string> {
+    checkCallOptions("listFiles", options, { recursive: "boolean" });
+    yield* this.#guardIterable("list", pattern, options, () => this.#listFiles(pattern, options));
+  }
+
+  async *#listFiles(
+    pattern: string,
+    options: { recursive?: boolean; signal?: AbortSignal },
+  ): AsyncIterable<string> {
     const target = this.#target(pattern, { allowTrailingSlash: true });
     const glob = compileGlob(target.key, { recursive: options.recursive });
     for await (const entry of target.backend.list(glob.prefix, {
@@ -316,10 +370,13 @@ export class AutoStore implements AsyncDisposable {
 
   /** Size, modification time, ETag and content type of the file a key names. */
   async getMetadata(key: string, options: { signal?: AbortSignal } = {}): Promise<FileMetadata> {
-    const target = this.#target(key);
-    const file = await this.#resolve(target, { signal: options.signal });
-    const meta = await target.backend.head(file.key, options);
-    return this.#fileMetadata(target, meta);
+    checkCallOptions("getMetadata", options);
+    return this.#guard("head", key, options, async () => {
+      const target = this.#target(key);
+      const file = await this.#resolve(target, { signal: options.signal });
+      const meta = await target.backend.head(file.key, options);
+      return this.#fileMetadata(target, meta);
+    });
   }
 
   /**
@@ -327,18 +384,32 @@ export class AutoStore implements AsyncDisposable {
    * A bare destination takes the source's extension. Returns the destination key with its extension.
    */
   async copy(src: string, dst: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    const { to, toKey } = await this.#transfer(src, dst, options, false);
-    return to.outward(toKey);
+    checkCallOptions("copy", options);
+    return this.#guard("copy", src, options, async () => {
+      const { to, toKey } = await this.#transfer(src, dst, options, false);
+      return to.outward(toKey);
+    });
   }
 
   /** Moves a file (copy, then delete the source; a rename where the backend has one). */
   async move(src: string, dst: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    const { to, toKey } = await this.#transfer(src, dst, options, true);
-    return to.outward(toKey);
+    checkCallOptions("move", options);
+    return this.#guard("move", src, options, async () => {
+      const { to, toKey } = await this.#transfer(src, dst, options, true);
+      return to.outward(toKey);
+    });
   }
 
   /** A presigned URL for a key, on backends that have them (S3). */
   async presign(key: string, options: { expiresIn?: number; method?: "GET" | "PUT" } = {}): Promise<string> {
+    checkCallOptions("presign", options, { expiresIn: "number", method: "string" });
+    if (options.method !== undefined && options.method !== "GET" && options.method !== "PUT") {
+      throw new ConfigError(`presign: option 'method' must be "GET" or "PUT"`, { field: "method" });
+    }
+    return this.#guard("presign", key, {}, () => this.#presign(key, options));
+  }
+
+  async #presign(key: string, options: { expiresIn?: number; method?: "GET" | "PUT" }): Promise<string> {
     const target = this.#target(key);
     const { backend } = target;
     if (!backend.presign || !backend.capabilities.presign) {
@@ -426,9 +497,59 @@ export class AutoStore implements AsyncDisposable {
 
   // ---- internals ----
 
+  /**
+   * Runs a public call so that it rejects only with an {@link AutoStoreError} (or, once its signal
+   * has fired, with the signal's reason): anything else that escapes is wrapped, naming the call,
+   * the key and the cause.
+   */
+  async #guard<T>(
+    action: string,
+    key: unknown,
+    options: { signal?: AbortSignal },
+    run: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.#typed(err, action, key, options.signal);
+    }
+  }
+
+  async *#guardIterable<T>(
+    action: string,
+    key: unknown,
+    options: { signal?: AbortSignal },
+    run: () => AsyncIterable<T>,
+  ): AsyncIterable<T> {
+    try {
+      yield* run();
+    } catch (err) {
+      throw this.#typed(err, action, key, options.signal);
+    }
+  }
+
+  #typed(err: unknown, action: string, key: unknown, signal: AbortSignal | undefined): unknown {
+    if (isAutoStoreError(err)) return err;
+    if (signal?.aborted) return err;
+    const shown = typeof key === "string" ? key : String(typeof key === "symbol" ? key.description : key);
+    let uri: string | undefined;
+    try {
+      const target = this.#target(shown, { allowTrailingSlash: true, allowEmpty: true });
+      uri = target.backend.uri(target.key);
+    } catch {
+      uri = undefined;
+    }
+    return new AutoStoreError(`${action} ${uri ?? shown}: ${describeCause(err)}`, {
+      key: shown,
+      ...(uri ? { uri } : {}),
+      cause: err,
+    });
+  }
+
   #parseRoot(root: string): { scheme: string; rest: string; localPath?: boolean } {
     const uri = parseUri(root);
     if (uri) return uri;
+    checkLocalRoot(root, this.getSupportedBackends());
     const local = getLocalScheme();
     if (!local) {
       throw new ConfigError(
@@ -507,9 +628,17 @@ export class AutoStore implements AsyncDisposable {
 
   #target(key: string, rules: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {}): Target {
     if (this.#closed) throw new AutoStoreError(`${this}: the store is closed`, { key });
-    const uri = parseUri(key);
+    const uri = typeof key === "string" ? parseUri(key) : undefined;
     if (!uri) return { backend: this.#primary, key: validateKey(key, rules), outward: (k) => k };
     const factory = this.#factory(uri.scheme);
+    const decision = decideUriKey(key, uri, factory.kind, this.optionsFor().uriKeys, {
+      kind: this.#primaryKind,
+      root: this.#primary.root,
+    });
+    if (decision.route === "primary") {
+      const primary = this.#primary;
+      return { backend: primary, key: validateKey(decision.key, rules), outward: (k) => primary.uri(k) };
+    }
     const { root, key: inner } = (factory.split ?? splitFirstSegment)(uri.rest);
     validateKey(inner, rules);
     const id = `${uri.scheme}://${root}${root.endsWith("/") ? "" : "/"}`;

@@ -77,7 +77,7 @@ export class S3Options extends Options {
     ...Options.fields,
     profile: { kind: "string" },
     region: { kind: "string" },
-    endpoint: { kind: "string", description: "a URL such as https://minio.example.com" },
+    endpoint: { kind: "url", description: "a URL such as https://minio.example.com" },
     forcePathStyle: { kind: "boolean" },
     credentials: {
       kind: "credentials",
