@@ -10,7 +10,14 @@ import { gzipSync } from "fflate";
 
 /** One column of a crafted file. */
 export type CraftedColumn =
-  | { name: string; kind: "int96"; values: readonly (bigint | null)[] } // nanoseconds since 1970
+  | {
+      name: string;
+      kind: "int96";
+      /** Nanoseconds since 1970. */
+      values: readonly (bigint | null)[];
+      /** The name of a required struct column this one is the only field of. */
+      parent?: string;
+    }
   | {
       name: string;
       kind: "timestamp";
@@ -189,10 +196,20 @@ export function writeParquet(
   const meta = new Thrift();
   meta.begin();
   meta.i32(1, 1);
-  meta.list(2, T.STRUCT, [undefined, ...columns], (column) => {
+  const elements = columns.flatMap(
+    (c): Array<CraftedColumn | string> =>
+      c.kind === "int96" && c.parent !== undefined ? [c.parent, c] : [c],
+  );
+  meta.list(2, T.STRUCT, [undefined, ...elements], (column) => {
     if (column === undefined) {
       meta.binary(4, "schema");
       meta.i32(5, columns.length);
+      return;
+    }
+    if (typeof column === "string") {
+      meta.i32(3, 0); // REQUIRED: the leaf's definition levels stay 0/1
+      meta.binary(4, column);
+      meta.i32(5, 1);
       return;
     }
     meta.i32(1, PHYSICAL[column.kind]);
@@ -215,7 +232,9 @@ export function writeParquet(
       meta.struct(3, () => {
         meta.i32(1, PHYSICAL[chunk.column.kind]);
         meta.list(2, T.I32, [0, 3], (e) => meta.zigzag(BigInt(e)));
-        meta.list(3, T.BINARY, [chunk.column.name], (name) => meta.rawBinary(name));
+        const c = chunk.column;
+        const path = c.kind === "int96" && c.parent !== undefined ? [c.parent, c.name] : [c.name];
+        meta.list(3, T.BINARY, path, (name) => meta.rawBinary(name));
         meta.i32(4, options.gzip ? 2 : 0); // GZIP or UNCOMPRESSED
         meta.i64(5, chunk.column.values.length);
         meta.i64(6, chunk.size);

@@ -128,6 +128,21 @@ describe.each([
     expectDecodeError(await rejection(store.get("odd.parquet")), "odd.parquet", "when");
   });
 
+  it("reads INT96 inside a struct when nanoseconds hold it, and refuses it by column when not", async () => {
+    const inRange = [nanosOf("2024-05-06T07:08:09.123Z", 1n), null];
+    await put("nested-ok.parquet", [{ name: "t", kind: "int96", parent: "event", values: inRange }]);
+    const table = await store.get<arrow.Table>("nested-ok.parquet");
+    const event = table.getChild("event");
+    const t = event?.data[0]?.children[0] as arrow.Data<arrow.Timestamp>;
+    expect(String(t.type)).toBe("Timestamp<NANOSECOND>");
+    expect([t.values[0], t.getValid(1)]).toEqual([inRange[0], false]);
+
+    await put("nested-far.parquet", [
+      { name: "t", kind: "int96", parent: "event", values: [nanosOf("9999-12-31T00:00:00Z"), null] },
+    ]);
+    expectDecodeError(await rejection(store.get("nested-far.parquet")), "nested-far.parquet", "event");
+  });
+
   it("reads INT64 timestamps at the ends of their range, whatever unit the Arrow schema asks for", async () => {
     const nanos = [NS_MIN, -1n, 0n, 1n, NS_MAX, null];
     const micros = [
