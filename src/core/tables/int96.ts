@@ -67,8 +67,9 @@ class Nanos {
 }
 
 /**
- * Reads the INT96 columns among `columns` (every one when undefined) raw, rows `[rowStart, rowEnd)`.
- * Returns an empty list, having read nothing but the footer, when the file has none.
+ * Reads the INT96 columns among `columns` (every one when undefined) raw, for the first `rowEnd`
+ * rows (all when undefined). Returns an empty list, having read nothing but the footer, when the
+ * file has none.
  */
 export async function readInt96(
   file: AsyncBuffer,
