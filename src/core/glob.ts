@@ -1,11 +1,22 @@
 /**
- * Glob patterns for `listFiles`: `*` and `?` within a segment, `**` across segments, `[abc]`, `{a,b}`.
- * Matching is picomatch's; what is ours is the literal prefix, so a listing only covers the part of
- * the store the pattern can match (`data/2024/*.json` lists `data/2024/`, never all of `data/`).
+ * Glob patterns for `listFiles`. Only this syntax is special; every other character (parentheses,
+ * `!`, `+`, `@`, `#`, spaces…) matches itself:
+ *
+ * - `*` any run of characters within a segment, `?` one character (a code point) within a segment;
+ * - `**` as a whole segment: any number of segments, none included (`a/**` takes in `a` itself);
+ * - `[abc]`, `[a-z]`, `[!abc]` / `[^abc]` one character of (or not of) a class; `]` first in a class
+ *   is a member, and inside a class every character is a member, so `[*]`, `[?]` and `[[]` match
+ *   those characters literally. A `[` with no closing `]` is itself;
+ * - `{a,b}` either alternative (nestable); braces without a comma (`{a}`) are themselves.
+ *
+ * Keys never hold backslashes, so there are no backslash escapes.
+ *
+ * Patterns compile to one regular expression here rather than through picomatch: picomatch's extra
+ * syntax (extglobs `!(…)`, `+(…)`, `@(…)`, regex groups in parentheses, brackets that also match
+ * themselves) cannot all be switched off, and a file named `report (1).json` must match itself.
+ * What is ours besides is the literal prefix, so a listing only covers the part of the store the
+ * pattern can match (`data/2024/*.json` lists `data/2024/`, never all of `data/`).
  */
-import picomatch from "picomatch";
-
-const MAGIC = /[*?[\]{}()!+@]/;
 
 /** A compiled pattern. */
 export interface Glob {
@@ -22,19 +33,166 @@ export interface Glob {
  * `weather/2024/*` takes in `weather/2024/q1/jan.parquet` as well.
  */
 export function compileGlob(pattern: string, options: { recursive?: boolean } = {}): Glob {
-  const magicAt = pattern.search(MAGIC);
-  const prefix = magicAt === -1 ? pattern : pattern.slice(0, magicAt);
-  const rest = magicAt === -1 ? "" : pattern.slice(magicAt);
-  const isMatch = picomatch(pattern, { dot: true });
+  const parser = new Parser(pattern);
+  const source = parser.sequence(false);
+  const regex = new RegExp(`^(?:${source})$`, "su");
+  let magicAt = parser.firstMagic ?? pattern.length;
+  // A listing prefix is checked as a key: a partial last segment `.` or `..` (from `.?` or `..*`,
+  // which match `.a` and `..b`) would be refused, so the listing starts at its folder instead.
+  const folderEnd = pattern.lastIndexOf("/", magicAt - 1) + 1;
+  const partial = pattern.slice(folderEnd, magicAt);
+  if (partial === "." || partial === "..") magicAt = folderEnd;
+  const prefix = pattern.slice(0, magicAt);
+  const rest = pattern.slice(magicAt);
   const recursive = options.recursive === true;
   const matches = (key: string): boolean => {
-    if (isMatch(key)) return true;
+    if (regex.test(key)) return true;
     if (!recursive) return false;
     for (let slash = key.lastIndexOf("/"); slash > 0; slash = key.lastIndexOf("/", slash - 1)) {
-      if (isMatch(key.slice(0, slash))) return true;
+      if (regex.test(key.slice(0, slash))) return true;
     }
     return false;
   };
-  const shallow = !recursive && !rest.includes("/") && !rest.includes("**") && magicAt !== -1;
+  const shallow = !recursive && rest !== "" && !rest.includes("/") && !rest.includes("**");
   return { prefix, shallow, matches };
+}
+
+// Characters with a meaning in a regular expression: with the `u` flag only these may be escaped
+// (and `-`, inside a class only).
+const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/gu, "\\$&");
+const escapeClass = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/-]/gu, "\\$&");
+
+class Parser {
+  readonly #p: string;
+  #i = 0;
+  /** Where the first wildcard, class or brace group starts (undefined: the pattern is literal). */
+  firstMagic: number | undefined;
+
+  constructor(pattern: string) {
+    this.#p = pattern;
+  }
+
+  /** Parses until the end, or (in a brace group) until the `,` or `}` that ends the alternative. */
+  sequence(inBraces: boolean): string {
+    let out = "";
+    const p = this.#p;
+    // Literal `{`s (no comma) opened inside a group: their `}` is literal too, as #braceEnd counted it.
+    let literalBraces = 0;
+    while (this.#i < p.length) {
+      const at = this.#i;
+      const c = p[at] as string;
+      if (inBraces && literalBraces > 0 && c === "}") literalBraces--;
+      else if (inBraces && (c === "," || c === "}")) break;
+      else if (inBraces && c === "{" && this.#braceEnd(at) === undefined) literalBraces++;
+      if (c === "*") {
+        this.#magic(at);
+        let end = at;
+        while (p[end] === "*") end++;
+        this.#i = end;
+        const whole =
+          end - at >= 2 && (at === 0 || p[at - 1] === "/") && (end === p.length || p[end] === "/");
+        // A whole `**` at the end is the whole pattern: `a/**` is handled at its `/`.
+        if (!whole) out += "[^/]*";
+        else if (end === p.length) out += ".*";
+        else {
+          out += "(?:[^/]*/)*";
+          this.#i = end + 1; // the `/` after `**` is part of it
+        }
+        continue;
+      }
+      if (c === "/" && p.slice(at + 1) === "**" && !inBraces) {
+        // `a/**` takes in `a` itself, as `**/x` takes in `x`: the literal prefix stops before the `/`.
+        this.#magic(at);
+        out += "(?:/.*)?";
+        this.#i = p.length;
+        continue;
+      }
+      if (c === "?") {
+        this.#magic(at);
+        out += "[^/]";
+        this.#i++;
+        continue;
+      }
+      if (c === "[") {
+        const cls = this.#class(at);
+        if (cls) {
+          this.#magic(at);
+          out += cls.source;
+          this.#i = cls.end;
+          continue;
+        }
+      }
+      if (c === "{" && this.#braceEnd(at) !== undefined) {
+        this.#magic(at);
+        this.#i++;
+        const alternatives: string[] = [];
+        for (;;) {
+          alternatives.push(this.sequence(true));
+          const stop = p[this.#i];
+          this.#i++;
+          if (stop === "}") break;
+        }
+        out += `(?:${alternatives.join("|")})`;
+        continue;
+      }
+      const cp = String.fromCodePoint(p.codePointAt(at) as number);
+      out += escapeRegex(cp);
+      this.#i += cp.length;
+    }
+    return out;
+  }
+
+  #magic(at: number): void {
+    this.firstMagic ??= at;
+  }
+
+  /** The class starting at `[` (its regex and the index after its `]`), or undefined if unclosed. */
+  #class(start: number): { source: string; end: number } | undefined {
+    const p = this.#p;
+    let i = start + 1;
+    const negate = p[i] === "!" || p[i] === "^";
+    if (negate) i++;
+    const members: string[] = [];
+    let first = true;
+    for (;;) {
+      if (i >= p.length) return undefined;
+      const c = String.fromCodePoint(p.codePointAt(i) as number);
+      if (c === "]" && !first) break;
+      first = false;
+      i += c.length;
+      const afterDash = p[i] === "-" && i + 1 < p.length && p[i + 1] !== "]" ? i + 1 : -1;
+      if (afterDash >= 0) {
+        const to = String.fromCodePoint(p.codePointAt(afterDash) as number);
+        i = afterDash + to.length;
+        // A reversed range (`[z-a]`) holds nothing.
+        if ((c.codePointAt(0) as number) <= (to.codePointAt(0) as number)) {
+          members.push(`${escapeClass(c)}-${escapeClass(to)}`);
+        }
+      } else members.push(escapeClass(c));
+    }
+    const end = i + 1;
+    // A class never matches `/`, whatever its members or ranges say.
+    if (negate) return { source: `(?!/)[^${members.join("")}]`, end };
+    return { source: members.length === 0 ? "(?!)" : `(?!/)[${members.join("")}]`, end };
+  }
+
+  /** The index of the `}` closing a brace group at `start` that has a top-level `,`, else undefined. */
+  #braceEnd(start: number): number | undefined {
+    const p = this.#p;
+    let depth = 0;
+    let comma = false;
+    for (let i = start; i < p.length; i++) {
+      const c = p[i];
+      if (c === "[") {
+        const cls = this.#class(i);
+        if (cls) i = cls.end - 1;
+      } else if (c === "{") {
+        depth++;
+      } else if (c === "}") {
+        depth--;
+        if (depth === 0) return comma ? i : undefined;
+      } else if (c === "," && depth === 1) comma = true;
+    }
+    return undefined;
+  }
 }

@@ -26,6 +26,7 @@ import {
   ConfigError,
   DecodeError,
   describeCause,
+  InvalidKeyError,
   isAutoStoreError,
   KeyNotFoundError,
   UnsupportedFormatError,
@@ -343,8 +344,10 @@ export class AutoStore implements AsyncDisposable {
   }
 
   /**
-   * File keys with their extensions that match a glob (`*`, `?`, `**`, `[abc]`, `{a,b}`); all files
-   * without a pattern. With `recursive`, a file also matches when one of its folders does.
+   * File keys with their extensions that match a glob; all files without a pattern. With
+   * `recursive`, a file also matches when one of its folders does. Only `*`, `?` (within a segment),
+   * `**` (whole segments), `[abc]`/`[a-z]`/`[!abc]` and `{a,b}` are special; every other character
+   * matches itself, and `[*]`, `[?]`, `[[]`, `[{]` match those characters literally.
    */
   async *listFiles(
     pattern = "**",
@@ -358,6 +361,13 @@ export class AutoStore implements AsyncDisposable {
     pattern: string,
     options: { recursive?: boolean; signal?: AbortSignal },
   ): AsyncIterable<string> {
+    if (typeof pattern === "string" && pattern.includes("\\")) {
+      // Keys hold no backslashes, so a backslash could only be an escape, which globs here lack.
+      throw new InvalidKeyError(
+        `invalid pattern ${JSON.stringify(pattern)}: patterns have no backslash escapes; match *, ? and [ literally with [*], [?] and [[]`,
+        { key: pattern },
+      );
+    }
     const target = this.#target(pattern, { allowTrailingSlash: true });
     const glob = compileGlob(target.key, { recursive: options.recursive });
     for await (const entry of target.backend.list(glob.prefix, {

@@ -82,6 +82,7 @@ export class Member {
     }
     const { source, file } = await this.#openParquet(request.signal);
     try {
+      await checkInt96(source, request);
       const options: ParquetWasm.ReaderOptions = {};
       if (request.columns) options.columns = [...request.columns];
       if (request.limit !== undefined) options.limit = request.limit;
@@ -164,6 +165,13 @@ export class Member {
     if (!this.#whole) await this.#readWhole(signal);
     return this.#whole as { schema: Arrow.Schema; numRows: number };
   }
+}
+
+/** Refuses a file whose INT96 timestamps (among the columns and rows asked for) nanoseconds cannot hold. */
+async function checkInt96(source: RangeSource, request: ReadRequest): Promise<void> {
+  const { rangesAsAsyncBuffer, readInt96, requireNanoseconds } = await import("../tables/int96.js");
+  const file = rangesAsAsyncBuffer(source.size, (start, end) => source.read(start, end));
+  requireNanoseconds(await readInt96(file, { columns: request.columns, rowEnd: request.limit }));
 }
 
 /** A batch with no columns and `length` rows, to which partition columns are added. */

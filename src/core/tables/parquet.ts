@@ -99,12 +99,16 @@ export function parquetFrameProblem(
 /**
  * Decodes a whole Parquet file held in memory. parquet-wasm's synchronous reader is used because its
  * errors on corrupt pages come back as exceptions (the async reader can abort the WASM instead).
+ * INT96 timestamp columns are checked against their raw values (see `int96.ts`): read right, in the
+ * finest unit that holds them, or refused with an error naming the column.
  */
 export async function decodeParquet(bytes: Uint8Array): Promise<Arrow.Table> {
   const problem = parquetFrameProblem(bytes, bytes, bytes.length);
   if (problem) throw new Error(problem);
-  const [arrow, pw] = await Promise.all([loadArrow(), loadParquetWasm()]);
-  return wasmTableToArrow(arrow, pw.readParquet(bytes));
+  const [arrow, pw, int96] = await Promise.all([loadArrow(), loadParquetWasm(), import("./int96.js")]);
+  const table = wasmTableToArrow(arrow, pw.readParquet(bytes));
+  const raw = await int96.readInt96(int96.bytesAsAsyncBuffer(bytes));
+  return raw.length === 0 ? table : int96.fixInt96(arrow, table, raw);
 }
 
 /** Moves a parquet-wasm table into an apache-arrow one (the WASM table is consumed). */
