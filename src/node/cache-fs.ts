@@ -200,7 +200,8 @@ export class FsCacheStorage implements CacheStorage {
       // The bytes do not change: a file this process had checked stays checked.
       const wasVerified = this.#verified.get(file) === stamp(before);
       await handle.write(encoded, 0, encoded.length, 0);
-      if (wasVerified || next.state !== parsed.header.state) this.#verified.set(file, stamp(await handle.stat()));
+      if (wasVerified || next.state !== parsed.header.state)
+        this.#verified.set(file, stamp(await handle.stat()));
       return true;
     } finally {
       await handle.close();

@@ -17,7 +17,9 @@ export async function s3CacheIdentity(scheme: string, options: S3Options): Promi
     // As the request path resolves it; a profile's own region is in its file, and the profile is below.
     region:
       options.region ??
-      (env?.AWS_REGION || env?.AWS_DEFAULT_REGION || (options.profile === undefined ? "us-east-1" : "profile")),
+      (env?.AWS_REGION ||
+        env?.AWS_DEFAULT_REGION ||
+        (options.profile === undefined ? "us-east-1" : "profile")),
     pathStyle: options.forcePathStyle ?? custom,
     account: await account(options, env),
   });
@@ -34,16 +36,20 @@ async function endpointIdentity(endpoint: string): Promise<string> {
 }
 
 /** Who signs: an access key id, a profile, anonymous, or the runtime's default chain; hashed. */
-async function account(options: S3Options, env: Record<string, string | undefined> | undefined): Promise<string> {
+async function account(
+  options: S3Options,
+  env: Record<string, string | undefined> | undefined,
+): Promise<string> {
   if (options.anonymous) return "anonymous";
   const hash = async (kind: string, value: string) => `${kind}:${(await sha256Hex(value)).slice(0, 32)}`;
-  if (options.accessKeyId !== undefined) return hash("key", options.accessKeyId);
+  // In the request path's order: `credentials` win over the key fields.
   const given = options.credentials;
   if (given !== undefined) {
     // A provider is asked once here; it is asked anyway before the first request.
     const credentials = typeof given === "function" ? await given() : given;
     return hash("key", credentials.accessKeyId);
   }
+  if (options.accessKeyId !== undefined) return hash("key", options.accessKeyId);
   if (options.profile !== undefined) return hash("profile", options.profile);
   if (env?.AWS_ACCESS_KEY_ID) return hash("key", env.AWS_ACCESS_KEY_ID);
   if (env?.AWS_PROFILE) return hash("profile", env.AWS_PROFILE);

@@ -27,6 +27,7 @@ import type {
   ReadResult,
   WriteOptions,
 } from "../backend.js";
+import { sha256Hex } from "../cache/storage.js";
 import {
   AutoStoreError,
   abortReason,
@@ -38,7 +39,6 @@ import {
   throwIfAborted,
   UnsupportedOperationError,
 } from "../errors.js";
-import { sha256Hex } from "../cache/storage.js";
 import { validateKey, validatePrefix } from "../keys.js";
 import type { Logger, Options } from "../options.js";
 import type { BackendFactory } from "../schemes.js";

@@ -228,7 +228,9 @@ export class CachedBackend implements Backend {
     try {
       return (await this.#idPrefix) + this.uri(key);
     } catch (err) {
-      this.#logger?.warn(`cache: skipped for ${this.uri(key)}: no identity for its service (${describe(err)})`);
+      this.#logger?.warn(
+        `cache: skipped for ${this.uri(key)}: no identity for its service (${describe(err)})`,
+      );
       return undefined;
     }
   }
