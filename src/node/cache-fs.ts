@@ -25,27 +25,12 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import envPaths from "env-paths";
 import type { CacheEntry, CacheRecord, CacheStorage } from "../core/cache/storage.js";
+import { decodeHeader, encodeHeader, type Header } from "./cache-fs-header.js";
 import { fdClose, fdOpen, fdRead, fdStat } from "./fd.js";
 
-// "ASC2", then the header's length (uint32 little-endian), then the header, then the bytes.
-const MAGIC = 0x32435341;
-const PREFIX = 8;
-// Headers are padded to a multiple of this, so a renewed or committed header fits in place.
-const HEADER_BLOCK = 512;
 const FIRST_READ = 64 * 1024;
 const CHUNK = 8 * 1024 * 1024;
 const GENERATIONS = "generations";
-
-/** Whether readers may use an entry yet; both words have one length, so a commit rewrites in place. */
-type EntryState = "pending" | "current";
-
-/** What an entry file's header holds. */
-interface Header {
-  state: EntryState;
-  /** A random token naming the fill that wrote the file, so a commit touches its own file only. */
-  fill: string;
-  record: CacheRecord;
-}
 
 /** The default cache folder: the user's cache folder for autostore-js (e.g. ~/.cache/autostore-js). */
 export function defaultCacheDir(): string {
@@ -286,44 +271,4 @@ async function writeAtomically(file: string, parts: Uint8Array[]): Promise<void>
 /** Identifies one version of a file: any write, truncation, replacement or `utimes` changes it. */
 function stamp(stat: Stats): string {
   return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-}
-
-function encodeHeader(header: Header): Uint8Array {
-  // The state comes first and has a fixed length, so committing changes no other byte.
-  const json = new TextEncoder().encode(
-    JSON.stringify({ state: header.state, fill: header.fill, record: header.record }),
-  );
-  const length = Math.ceil((PREFIX + json.length + 1) / HEADER_BLOCK) * HEADER_BLOCK;
-  // Padding with spaces keeps the header valid JSON whatever its block size.
-  const bytes = new Uint8Array(length).fill(0x20);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, length - PREFIX, true);
-  bytes.set(json, PREFIX);
-  return bytes;
-}
-
-function decodeHeader(bytes: Uint8Array): { header: Header; dataStart: number } | undefined {
-  if (bytes.length < PREFIX) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) return undefined;
-  const dataStart = PREFIX + view.getUint32(4, true);
-  if (dataStart > bytes.length) return undefined;
-  try {
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, dataStart))) as Header;
-    const record = header.record as CacheRecord | undefined;
-    if (
-      (header.state !== "pending" && header.state !== "current") ||
-      typeof header.fill !== "string" ||
-      typeof record?.id !== "string" ||
-      typeof record.uri !== "string" ||
-      typeof record.sha256 !== "string" ||
-      !Number.isInteger(record.size)
-    ) {
-      return undefined;
-    }
-    return { header, dataStart };
-  } catch {
-    return undefined;
-  }
 }
