@@ -86,8 +86,9 @@ export class CacheEntries {
   async cleanup(): Promise<number> {
     const now = this.#now();
     let removed = 0;
-    const mine = await this.#id("");
-    if (mine === undefined) return 0;
+    const prefix = await this.#prefix(this.#inner.root);
+    if (prefix === undefined) return 0;
+    const mine = prefix + this.#inner.root;
     await this.#attempt("clean up", "", async () => {
       for await (const record of this.#storage.records()) {
         if (record.id.startsWith(mine) && isExpired(record, this.#policy, now)) {
@@ -105,16 +106,20 @@ export class CacheEntries {
    * warning, when the identity cannot be had (a credentials provider failed): the cache is skipped.
    */
   async #id(key: string): Promise<string | undefined> {
+    const uri = this.#inner.uri(key);
+    const prefix = await this.#prefix(uri);
+    return prefix === undefined ? undefined : prefix + uri;
+  }
+
+  async #prefix(uri: string): Promise<string | undefined> {
     this.#idPrefix ??= this.#makeIdPrefix().catch((err: unknown) => {
       this.#idPrefix = undefined; // never keep a failure: the next call tries again
       throw err;
     });
     try {
-      return (await this.#idPrefix) + this.#inner.uri(key);
+      return await this.#idPrefix;
     } catch (err) {
-      this.#logger?.warn(
-        `cache: skipped for ${this.#inner.uri(key)}: no identity for its service (${describe(err)})`,
-      );
+      this.#logger?.warn(`cache: skipped for ${uri}: no identity for its service (${describe(err)})`);
       return undefined;
     }
   }
