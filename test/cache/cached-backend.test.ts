@@ -2,7 +2,7 @@
  * The cache policy over a real backend (memory, behind a call counter) and the real fs cache
  * storage: what each read costs, revalidation, corruption, concurrency, expiry and eviction.
  */
-import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -242,5 +242,19 @@ describe("cache", () => {
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it("cleanupCache removes entry files it cannot read (an earlier layout), keeping good ones", async () => {
+    const backend = cached();
+    await readText(backend, "data/value.json");
+    const old = join(dir.path, "cache", "ab", `ab${"0".repeat(62)}.entry`);
+    await mkdir(join(dir.path, "cache", "ab"), { recursive: true });
+    await writeFile(old, Buffer.concat([Buffer.from("ASC1"), Buffer.alloc(600, 0x20)]));
+    expect(await backend.cleanup()).toBe(0);
+    expect(await cacheFiles(".entry")).toHaveLength(1);
+    expect((await cacheFiles(".entry")).includes(old)).toBe(false);
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(0);
   });
 });
