@@ -167,6 +167,13 @@ export interface Backend {
   presign?(key: string, options: { expiresIn: number; method: "GET" | "PUT" }): Promise<string>;
   /** The full URI of a key, for messages and metadata. */
   uri(key: string): string;
+  /**
+   * What names this backend's objects beyond {@link Backend.root}: the service, region and account
+   * behind it, as a string with no secret in it (hash them). Caches keep entries by it and the URI,
+   * so two backends that give one URI different objects (`s3://data/` on AWS and on a MinIO server)
+   * never share an entry. Absent when the root alone names the objects.
+   */
+  cacheIdentity?(): Promise<string>;
   /** Release clients, sockets and temporary files. */
   close?(): Promise<void>;
 }

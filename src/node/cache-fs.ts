@@ -9,6 +9,15 @@
  * modification or change time moves: no write through the file system keeps the change time). A
  * truncated or overwritten entry is removed and reported missing, so the caller fetches the object
  * again. Corruption that no write explains (a failing disk) after the first check is not caught.
+ *
+ * Invalidation across processes, with no lock: each id hashes to one of 4,096 generation files
+ * (`generations/abc`), each holding a random token that an invalidation replaces (write, rename).
+ * A fill renames its entry into place marked `pending`, which readers treat as missing, then reads
+ * the generation again and marks the entry `current` (a header rewrite in place) only if it is still
+ * the one read before the download. An invalidation replaces the token before it removes the entry,
+ * so either the fill sees the new token and never commits, or it committed before the removal and
+ * the removal takes it: no reader that starts after `invalidate` returns sees the older bytes. Two
+ * ids in one slot only cost each other a commit now and then.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
@@ -16,15 +25,12 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import envPaths from "env-paths";
 import type { CacheEntry, CacheRecord, CacheStorage } from "../core/cache/storage.js";
+import { decodeHeader, encodeHeader, type Header } from "./cache-fs-header.js";
 import { fdClose, fdOpen, fdRead, fdStat } from "./fd.js";
 
-// "ASC1", then the header's length (uint32 little-endian), then the header, then the bytes.
-const MAGIC = 0x31435341;
-const PREFIX = 8;
-// Headers are padded to a multiple of this, so a renewed record (a 304) fits in place.
-const HEADER_BLOCK = 512;
 const FIRST_READ = 64 * 1024;
 const CHUNK = 8 * 1024 * 1024;
+const GENERATIONS = "generations";
 
 /** The default cache folder: the user's cache folder for autostore-js (e.g. ~/.cache/autostore-js). */
 export function defaultCacheDir(): string {
@@ -41,72 +47,65 @@ export class FsCacheStorage implements CacheStorage {
     this.directory = path.resolve(directory);
   }
 
-  async read(uri: string): Promise<CacheEntry | undefined> {
-    const file = this.#path(uri);
-    const entry = await this.#readEntry(file, uri, true);
+  async read(id: string): Promise<CacheEntry | undefined> {
+    const file = this.#path(id);
+    const entry = await this.#readEntry(file, id, true);
     if (entry === "corrupt") {
-      await this.delete(uri);
+      await this.#remove(file);
       return undefined;
     }
-    return entry;
+    return entry?.state === "current" ? { record: entry.record, data: entry.data } : undefined;
   }
 
-  async readRecord(uri: string): Promise<CacheRecord | undefined> {
-    const entry = await this.#readEntry(this.#path(uri), uri, false);
-    return entry === "corrupt" ? undefined : entry?.record;
+  async readRecord(id: string): Promise<CacheRecord | undefined> {
+    const entry = await this.#readEntry(this.#path(id), id, false);
+    return entry !== "corrupt" && entry?.state === "current" ? entry.record : undefined;
   }
 
-  async write(record: CacheRecord, data: Uint8Array): Promise<void> {
-    const file = this.#path(record.uri);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  async generation(id: string): Promise<string> {
     try {
-      const handle = await fs.open(temp, "wx");
-      try {
-        await handle.writev([encodeHeader(record), data]);
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(temp, file);
+      return await fs.readFile(this.#slot(id), "utf8");
     } catch (err) {
-      await fs.rm(temp, { force: true });
+      // No invalidation yet in this slot; once written, a slot file is never removed.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
       throw err;
     }
-    // What we wrote is what the record says: no need to hash it again on the next read.
-    this.#verified.set(file, stamp(await fs.stat(file)));
+  }
+
+  async write(record: CacheRecord, data: Uint8Array, since: string): Promise<boolean> {
+    const file = this.#path(record.id);
+    const fill = randomBytes(8).toString("hex");
+    await writeAtomically(file, [encodeHeader({ state: "pending", fill, record }), data]);
+    if ((await this.generation(record.id)) !== since) {
+      await this.#removeFill(file, fill);
+      return false;
+    }
+    return this.#rewriteHeader(file, (header) =>
+      header.fill === fill && header.state === "pending" ? { ...header, state: "current" } : undefined,
+    );
   }
 
   async updateRecord(record: CacheRecord): Promise<void> {
-    const file = this.#path(record.uri);
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(file, "r+");
-    } catch {
-      return; // the entry is gone: nothing to renew
-    }
-    try {
-      const prefix = new Uint8Array(PREFIX);
-      await handle.read(prefix, 0, PREFIX, 0);
-      const view = new DataView(prefix.buffer);
-      const header = encodeHeader(record);
-      // The bytes do not change on a renewal: rewrite the header in place when it fits its block.
-      if (view.getUint32(0, true) === MAGIC && view.getUint32(4, true) + PREFIX === header.length) {
-        const wasVerified = this.#verified.get(file) === stamp(await handle.stat());
-        await handle.write(header, 0, header.length, 0);
-        if (wasVerified) this.#verified.set(file, stamp(await handle.stat()));
-        return;
-      }
-    } finally {
-      await handle.close();
-    }
-    // The header grew past its block: the entry must be rewritten whole, so drop it instead.
-    await this.delete(record.uri);
+    await this.#rewriteHeader(this.#path(record.id), (header) => {
+      const old = header.record;
+      const same =
+        header.state === "current" &&
+        old.id === record.id &&
+        old.sha256 === record.sha256 &&
+        old.size === record.size &&
+        old.etag === record.etag;
+      return same ? { ...header, record } : undefined;
+    });
   }
 
-  async delete(uri: string): Promise<void> {
-    const file = this.#path(uri);
-    this.#verified.delete(file);
-    await fs.rm(file, { force: true });
+  async invalidate(id: string): Promise<void> {
+    const token = `${Date.now().toString(36)}-${randomBytes(12).toString("hex")}`;
+    await writeAtomically(this.#slot(id), [new TextEncoder().encode(token)]);
+    await this.delete(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#remove(this.#path(id));
   }
 
   async *records(): AsyncIterable<CacheRecord> {
@@ -127,26 +126,82 @@ export class FsCacheStorage implements CacheStorage {
       }
       for (const name of names.sort()) {
         if (!name.endsWith(".entry")) continue;
-        const entry = await this.#readEntry(path.join(this.directory, shard, name), undefined, false);
-        if (entry && entry !== "corrupt") yield entry.record;
+        const file = path.join(this.directory, shard, name);
+        const entry = await this.#readEntry(file, undefined, false);
+        // Entries of an earlier layout, or damaged ones, would otherwise hold space for ever.
+        if (entry === "corrupt") await this.#remove(file);
+        else if (entry?.state === "current") yield entry.record;
       }
     }
   }
 
-  #path(uri: string): string {
-    const id = createHash("sha256").update(uri).digest("hex");
-    return path.join(this.directory, id.slice(0, 2), `${id}.entry`);
+  #path(id: string): string {
+    const hash = createHash("sha256").update(id).digest("hex");
+    return path.join(this.directory, hash.slice(0, 2), `${hash}.entry`);
+  }
+
+  #slot(id: string): string {
+    const hash = createHash("sha256").update(id).digest("hex");
+    return path.join(this.directory, GENERATIONS, hash.slice(0, 3));
+  }
+
+  async #remove(file: string): Promise<void> {
+    this.#verified.delete(file);
+    await fs.rm(file, { force: true });
+  }
+
+  /** Removes a fill's own uncommitted file (a later fill may have replaced it: then it stays). */
+  async #removeFill(file: string, fill: string): Promise<void> {
+    const entry = await this.#readEntry(file, undefined, false);
+    if (entry !== "corrupt" && entry?.fill === fill) await this.#remove(file);
   }
 
   /**
-   * Reads an entry file: its record, and with `withData` its bytes, checked. Undefined when there is
-   * no file; "corrupt" when the file is not a whole entry for `uri` (or does not match its record).
+   * Rewrites an entry's header in place when `change` returns a new one of the same length (padding
+   * makes that the rule); a header that outgrew its block drops the entry. True when rewritten.
+   */
+  async #rewriteHeader(file: string, change: (header: Header) => Header | undefined): Promise<boolean> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, "r+");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false; // gone: nothing to change
+      throw err;
+    }
+    let outgrown = false;
+    try {
+      const before = await handle.stat();
+      const first = new Uint8Array(Math.min(before.size, FIRST_READ));
+      const { bytesRead } = await handle.read(first, 0, first.length, 0);
+      const parsed = decodeHeader(first.subarray(0, bytesRead));
+      if (!parsed) return false;
+      const next = change(parsed.header);
+      if (!next) return false;
+      const encoded = encodeHeader(next);
+      if (encoded.length !== parsed.dataStart) {
+        outgrown = true;
+        return false;
+      }
+      // The bytes do not change: a file this process had checked stays checked.
+      const wasVerified = this.#verified.get(file) === stamp(before);
+      await handle.write(encoded, 0, encoded.length, 0);
+      if (wasVerified || next.state !== parsed.header.state)
+        this.#verified.set(file, stamp(await handle.stat()));
+      return true;
+    } finally {
+      await handle.close();
+      if (outgrown) await this.#remove(file);
+    }
+  }
+  /**
+   * Reads an entry file: its header, and with `withData` its bytes, checked. Undefined when there is
+   * no file; "corrupt" when the file is not a whole entry for `id` (or does not match its record).
    */
   async #readEntry(
     file: string,
-    uri: string | undefined,
+    id: string | undefined,
     withData: boolean,
-  ): Promise<CacheEntry | "corrupt" | undefined> {
+  ): Promise<(Header & { data: Uint8Array }) | "corrupt" | undefined> {
     let fd: number;
     try {
       fd = await fdOpen(file, "r");
@@ -160,10 +215,10 @@ export class FsCacheStorage implements CacheStorage {
       const { bytesRead } = await fdRead(fd, first, 0, first.length, 0);
       const parsed = decodeHeader(first.subarray(0, bytesRead));
       if (!parsed) return "corrupt";
-      const { record, dataStart } = parsed;
-      if ((uri !== undefined && record.uri !== uri) || stat.size !== dataStart + record.size)
-        return "corrupt";
-      if (!withData) return { record, data: new Uint8Array(0) };
+      const { header, dataStart } = parsed;
+      const { record } = header;
+      if ((id !== undefined && record.id !== id) || stat.size !== dataStart + record.size) return "corrupt";
+      if (!withData || header.state !== "current") return { ...header, data: new Uint8Array(0) };
       // The bytes get their own array (not a view after the header), as a disk read would give.
       const data = new Uint8Array(record.size);
       const inFirst = Math.max(0, Math.min(bytesRead - dataStart, record.size));
@@ -188,47 +243,32 @@ export class FsCacheStorage implements CacheStorage {
         if (hash.digest("hex") !== record.sha256) return "corrupt";
         this.#verified.set(file, stamp(stat));
       }
-      return { record, data };
+      return { ...header, data };
     } finally {
       await fdClose(fd);
     }
   }
 }
 
+/** Writes a file whole under a temporary name, then renames it into place (creating its folder). */
+async function writeAtomically(file: string, parts: Uint8Array[]): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    const handle = await fs.open(temp, "wx");
+    try {
+      await handle.writev(parts);
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+}
+
 /** Identifies one version of a file: any write, truncation, replacement or `utimes` changes it. */
 function stamp(stat: Stats): string {
   return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-}
-
-function encodeHeader(record: CacheRecord): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(record));
-  const length = Math.ceil((PREFIX + json.length + 1) / HEADER_BLOCK) * HEADER_BLOCK;
-  // Padding with spaces keeps the header valid JSON whatever its block size.
-  const header = new Uint8Array(length).fill(0x20);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, length - PREFIX, true);
-  header.set(json, PREFIX);
-  return header;
-}
-
-function decodeHeader(bytes: Uint8Array): { record: CacheRecord; dataStart: number } | undefined {
-  if (bytes.length < PREFIX) return undefined;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, true) !== MAGIC) return undefined;
-  const dataStart = PREFIX + view.getUint32(4, true);
-  if (dataStart > bytes.length) return undefined;
-  try {
-    const record = JSON.parse(new TextDecoder().decode(bytes.subarray(PREFIX, dataStart))) as CacheRecord;
-    if (
-      typeof record.uri !== "string" ||
-      typeof record.sha256 !== "string" ||
-      !Number.isInteger(record.size)
-    ) {
-      return undefined;
-    }
-    return { record, dataStart };
-  } catch {
-    return undefined;
-  }
 }

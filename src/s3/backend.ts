@@ -37,6 +37,7 @@ import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
 import { peekStream, type RemoteObject, remoteRead } from "../core/transfer.js";
 import { toStoreError } from "./errors.js";
+import { s3CacheIdentity } from "./identity.js";
 import { type S3Credentials, S3Options, type S3OptionsInit } from "./options.js";
 import type { ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
 
@@ -147,6 +148,14 @@ export class S3Backend implements Backend {
 
   uri(key: string): string {
     return this.root + key;
+  }
+
+  /**
+   * The endpoint (or AWS), region, addressing style and a hash of the account behind this bucket;
+   * see {@link Backend.cacheIdentity}.
+   */
+  cacheIdentity(): Promise<string> {
+    return s3CacheIdentity(this.scheme, this.#options);
   }
 
   /** The request path in use: `"sdk"` or `"fetch"`. */

@@ -2,10 +2,12 @@
  * The cache policy over a real backend (memory, behind a call counter) and the real fs cache
  * storage: what each read costs, revalidation, corruption, concurrency, expiry and eviction.
  */
-import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CachedBackend, FsCacheStorage, MemoryBackend } from "../../src/node/index.js";
+import { CachedBackend, FsCacheStorage, HttpBackend, MemoryBackend } from "../../src/node/index.js";
 import { CountingBackend } from "../helpers/counting-backend.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -203,5 +205,56 @@ describe("cache", () => {
     expect(remote.counts.read).toBe(0);
     await (await backend.read("lru/b.bin")).bytes();
     expect(remote.counts.read).toBe(1);
+  });
+
+  it("keeps apart entries of one URL read with different request headers, and stores no header", async () => {
+    // A real server whose answer depends on who asks, as one behind authentication does.
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      const who = /^Bearer (\w+)-token$/.exec(req.headers.authorization ?? "")?.[1] ?? "nobody";
+      const body = `document of ${who}`;
+      res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const storage = new FsCacheStorage(join(dir.path, "cache"));
+      const as = (who: string) =>
+        new CachedBackend(
+          new HttpBackend(base, { headers: { Authorization: `Bearer ${who}-token` } }),
+          storage,
+          {
+            expiryHours: 1,
+          },
+        );
+      const alice = as("alice");
+      const bob = as("bob");
+      for (let round = 0; round < 2; round++) {
+        expect(await readText(alice, "doc.txt")).toBe("document of alice");
+        expect(await readText(bob, "doc.txt")).toBe("document of bob");
+      }
+      expect(requests).toBe(2); // the second round came from the cache
+      for (const file of await cacheFiles(".entry")) {
+        expect((await readFile(file)).includes("-token")).toBe(false);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("cleanupCache removes entry files it cannot read (an earlier layout), keeping good ones", async () => {
+    const backend = cached();
+    await readText(backend, "data/value.json");
+    const old = join(dir.path, "cache", "ab", `ab${"0".repeat(62)}.entry`);
+    await mkdir(join(dir.path, "cache", "ab"), { recursive: true });
+    await writeFile(old, Buffer.concat([Buffer.from("ASC1"), Buffer.alloc(600, 0x20)]));
+    expect(await backend.cleanup()).toBe(0);
+    expect(await cacheFiles(".entry")).toHaveLength(1);
+    expect((await cacheFiles(".entry")).includes(old)).toBe(false);
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(0);
   });
 });

@@ -9,6 +9,9 @@
  * - `truncate`: the request reaches the server, and the answer is cut off midway through its body;
  * - `stall`: the same, except that the connection stays open and silent (until the client gives up).
  *
+ * It can also hold answers back (`hold`): a slow link, on the test's cue rather than a timer, so a
+ * race between a read and a write is forced the same way on every run.
+ *
  * @example
  * const proxy = await startProxy(s3.endpoint, { every: 3, kinds: ["slowdown", "drop", "slow500"] });
  * // point the client at proxy.endpoint …
@@ -46,6 +49,23 @@ export interface FaultPlan {
   truncateAfter?: number;
 }
 
+/** Answers held back by {@link FaultProxy.hold}. */
+export interface HeldAnswers {
+  /** Resolves once `count` (default: all the hold takes) answers are held. */
+  arrived(count?: number): Promise<void>;
+  /** Sends every held answer on, and lets later matching requests through. */
+  release(): void;
+}
+
+interface HoldState {
+  match: (request: ProxiedRequest) => boolean;
+  remaining: number;
+  held: number;
+  waiters: { count: number; resolve: () => void }[];
+  released: Promise<void>;
+  release: () => void;
+}
+
 /** One request in the proxy's log. */
 export interface ProxyLogEntry extends ProxiedRequest {
   /** The status sent to the client (absent when the connection was dropped). */
@@ -79,6 +99,12 @@ export interface FaultProxy {
   count(method?: string, queryParam?: string): number;
   /** Starts (or, with undefined, stops) injecting faults; the schedule starts afresh. */
   setFaults(plan: FaultPlan | undefined): void;
+  /**
+   * Holds the answers of the next `count` requests that `match` accepts: each request reaches the
+   * server at once and its answer is read whole (so it reflects the server's state then), then kept
+   * from the client until `release()`.
+   */
+  hold(match: (request: ProxiedRequest) => boolean, count?: number): HeldAnswers;
   /** Clears the log and the counters (the fault plan stays). */
   reset(): void;
   stop(): Promise<void>;
@@ -95,6 +121,17 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
   let faults = plan;
   let matched = 0;
   let injected = 0;
+  const holds: HoldState[] = [];
+
+  const pickHold = (request: ProxiedRequest): HoldState | undefined => {
+    const hold = holds.find((h) => h.remaining > 0 && h.match(request));
+    if (hold) hold.remaining -= 1;
+    return hold;
+  };
+  const arrive = (hold: HoldState) => {
+    hold.held += 1;
+    for (const waiter of hold.waiters.filter((w) => w.count <= hold.held)) waiter.resolve();
+  };
 
   const pickFault = (request: ProxiedRequest): FaultKind | undefined => {
     if (!faults || faults.kinds.length === 0) return undefined;
@@ -153,6 +190,7 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
       return;
     }
 
+    const held = fault === undefined ? pickHold(entry) : undefined;
     const headers = { ...req.headers };
     // The proxy relays the body at once; an Expect handshake would only stall it.
     delete headers.expect;
@@ -166,6 +204,22 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
         agent,
       },
       (answer) => {
+        if (held) {
+          const chunks: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+          answer.on("error", () => res.socket?.destroy());
+          answer.on("end", () => {
+            arrive(held);
+            void held.released.then(() => {
+              const body = Buffer.concat(chunks);
+              entry.status = answer.statusCode ?? 502;
+              entry.bytesSent += body.length;
+              res.writeHead(entry.status, answer.headers);
+              res.end(body);
+            });
+          });
+          return;
+        }
         entry.status = answer.statusCode ?? 502;
         res.writeHead(entry.status, answer.headers);
         const cuts = fault === "truncate" || fault === "stall";
@@ -246,12 +300,32 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
       matched = 0;
       injected = 0;
     },
+    hold: (match, count = 1) => {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const state: HoldState = { match, remaining: count, held: 0, waiters: [], released, release };
+      holds.push(state);
+      return {
+        arrived: (wanted = count) =>
+          new Promise<void>((resolve) => {
+            if (state.held >= wanted) resolve();
+            else state.waiters.push({ count: wanted, resolve });
+          }),
+        release: () => {
+          state.remaining = 0;
+          state.release();
+        },
+      };
+    },
     reset: () => {
       log.length = 0;
       matched = 0;
       injected = 0;
     },
     stop: async () => {
+      for (const hold of holds) hold.release();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       agent.destroy();

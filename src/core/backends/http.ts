@@ -27,6 +27,7 @@ import type {
   ReadResult,
   WriteOptions,
 } from "../backend.js";
+import { sha256Hex } from "../cache/storage.js";
 import {
   AutoStoreError,
   abortReason,
@@ -120,6 +121,17 @@ export class HttpBackend implements Backend {
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
     this.#fetch = given;
+  }
+
+  /**
+   * A hash of the request headers, which may carry credentials or choose what the server sends; see
+   * {@link Backend.cacheIdentity}. Empty without headers: the URL alone names the object.
+   */
+  async cacheIdentity(): Promise<string> {
+    const headers = Object.entries(this.#headers)
+      .map(([name, value]) => [name.toLowerCase(), value])
+      .sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1));
+    return headers.length === 0 ? "" : `headers:${await sha256Hex(JSON.stringify(headers))}`;
   }
 
   /** The URL a key names. */

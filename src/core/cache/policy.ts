@@ -24,7 +24,7 @@ export function isExpired(record: CacheRecord, policy: CachePolicy, now: number)
 }
 
 /**
- * Which entries to evict so the total fits `maxBytes`: least recently used first (`lastUsed` by URI,
+ * Which entries to evict so the total fits `maxBytes`: least recently used first (`lastUsed` by entry id,
  * falling back to when an entry was validated).
  */
 export function entriesToEvict(
@@ -35,7 +35,7 @@ export function entriesToEvict(
   let total = records.reduce((sum, r) => sum + r.size, 0);
   if (total <= maxBytes) return [];
   const byAge = [...records].sort(
-    (a, b) => (lastUsed.get(a.uri) ?? a.validatedAt) - (lastUsed.get(b.uri) ?? b.validatedAt),
+    (a, b) => (lastUsed.get(a.id) ?? a.validatedAt) - (lastUsed.get(b.id) ?? b.validatedAt),
   );
   const evicted: CacheRecord[] = [];
   for (const record of byAge) {
