@@ -49,8 +49,8 @@ describe("uriKeys", () => {
     expect(isAutoStoreError(await errorOf(store.get(secret, { format: "txt" })), "PERMISSION_DENIED")).toBe(
       true,
     );
-    const escape = `${pathToFileURL(root).href}/../outside.txt`;
-    expect(isAutoStoreError(await errorOf(store.get(escape, { format: "txt" })), "PERMISSION_DENIED")).toBe(
+    const dotDot = `${pathToFileURL(root).href}/../outside.txt`;
+    expect(isAutoStoreError(await errorOf(store.get(dotDot, { format: "txt" })), "PERMISSION_DENIED")).toBe(
       true,
     );
     const elsewhere = pathToFileURL(join(dir.path, "written.json")).href;
