@@ -346,7 +346,14 @@ describe("http backend", () => {
       return out;
     };
     await expect(listing("")).rejects.toBeInstanceOf(UnsupportedOperationError);
-    expect(await listing("notes.txt?X-Amz-Signature=abc")).toEqual(["notes.txt?X-Amz-Signature=abc"]);
+    // A name with a `?` is a name; a URL key (a full-URI key, keys: "urls") keeps its query.
+    await expect(listing("notes.txt?X-Amz-Signature=abc")).rejects.toBeInstanceOf(UnsupportedOperationError);
+    const urls = backend({ keys: "urls" });
+    const urlListing: string[] = [];
+    for await (const entry of urls.list("notes.txt?X-Amz-Signature=abc")) {
+      urlListing.push("key" in entry ? entry.key : entry.prefix);
+    }
+    expect(urlListing).toEqual(["notes.txt?X-Amz-Signature=abc"]);
   });
 
   it("stops at once when aborted", async () => {

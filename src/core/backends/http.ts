@@ -2,9 +2,13 @@
  * A read-only backend over `fetch` for `http://` and `https://` roots: static file servers, CDNs,
  * public buckets and presigned URLs, in every runtime.
  *
- * - A key is a URL path relative to the root, as a browser resolves it: spaces and non-ASCII
- *   characters are percent-encoded, `%XX` escapes are kept, and `?` starts a query (so a presigned
- *   URL works as a key). `#` is taken literally.
+ * - A key is a name: each segment is percent-encoded into the URL (everything but RFC 3986's
+ *   unreserved characters), so `scan?1.json` asks for `scan%3F1.json`, `100%.json` for `100%25.json`
+ *   and `a%2Fb.json` for `a%252Fb.json`. Full-URI keys (`https://host/a%20b.json?X-Amz-Signature=…`)
+ *   are URLs: the store opens them with `keys: "urls"`, which keeps their escapes and query (so a
+ *   presigned URL works as a key); `#` is taken literally there.
+ * - A body with a `Content-Encoding` (pre-compressed files, CDNs) is the decoded value: fetch decodes
+ *   gzip, deflate and br, and the read takes its size from the decoded bytes (see `whole-read.ts`).
  * - `read` does ranges (suffix ranges too), conditional reads and resumes a broken download with a
  *   ranged GET pinned to the ETag; a server that ignores `Range` is read only up to the range's end.
  * - `head` uses HEAD, and where HEAD is refused (presigned GET URLs answer 403: the signature covers
@@ -27,6 +31,7 @@ import type {
   ReadResult,
   WriteOptions,
 } from "../backend.js";
+import { fetchDecodes, parseCodings } from "../encoding.js";
 import {
   AutoStoreError,
   abortReason,
@@ -70,6 +75,13 @@ export interface HttpBackendInit {
   logger?: Logger;
   /** The `fetch` to use. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * What a key is. `"names"`: a file name under the root, each segment percent-encoded into the URL.
+   * `"urls"`: a URL path relative to the root as a URL spells it, escapes and query kept (full-URI
+   * keys and presigned URLs arrive so).
+   * @default "names"
+   */
+  keys?: "names" | "urls";
 }
 
 const READ_ONLY_CAPABILITIES: Capabilities = {
@@ -92,6 +104,7 @@ export class HttpBackend implements Backend {
   readonly #headers: Record<string, string>;
   readonly #logger: Logger | undefined;
   readonly #fetch: typeof fetch;
+  readonly #urlKeys: boolean;
 
   /**
    * @param root `https://host/base/`, or what follows `scheme://` (`host/base/`) with `init.scheme`.
@@ -120,6 +133,7 @@ export class HttpBackend implements Backend {
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
     this.#fetch = given;
+    this.#urlKeys = init.keys === "urls";
   }
 
   /** The URL a key names. */
@@ -128,6 +142,7 @@ export class HttpBackend implements Backend {
   }
 
   #url(key: string): URL {
+    if (!this.#urlKeys) return new URL(this.#base.href + key.split("/").map(encodeSegment).join("/"));
     // `./` keeps a first segment with a colon from reading as a scheme; `#` can only mean itself here.
     return new URL(`./${key.replaceAll("#", "%23")}`, this.#base);
   }
@@ -170,6 +185,11 @@ export class HttpBackend implements Backend {
     if (length !== null) out.contentLength = Number(length);
     const contentRange = response.headers.get("content-range");
     if (contentRange !== null) out.contentRange = contentRange;
+    const encoding = response.headers.get("content-encoding");
+    if (encoding !== null) {
+      out.contentEncoding = encoding;
+      out.decoded = fetchDecodes(parseCodings(encoding));
+    }
     return out;
   }
 
@@ -218,12 +238,12 @@ export class HttpBackend implements Backend {
   }
 
   /**
-   * Plain HTTP has no listing: throws {@link UnsupportedOperationError}, except for a prefix with a
+   * Plain HTTP has no listing: throws {@link UnsupportedOperationError}, except for a URL key with a
    * query (a presigned URL), which names exactly one resource and lists as that resource alone.
    */
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
     validatePrefix(prefix);
-    if (prefix.includes("?")) {
+    if (this.#urlKeys && prefix.includes("?")) {
       try {
         const meta = await this.head(prefix, options);
         yield {
@@ -330,6 +350,17 @@ export class HttpBackend implements Backend {
   }
 }
 
+/**
+ * One segment of a name in a URL path: everything but RFC 3986's unreserved characters escaped,
+ * `+`, `=`, `&` and `'` included (S3 and other servers read `+` in a path as a space).
+ */
+function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
 function describe(failure: unknown): string {
   if (failure instanceof Error) {
     const cause = failure.cause instanceof Error ? ` (${failure.cause.message})` : "";
@@ -366,7 +397,8 @@ function statusError(
 /** The HTTP(S) backend as a scheme factory (kind `"http"`), for `http://` and `https://`. */
 export const httpBackendFactory: BackendFactory = {
   kind: "http",
-  open: (root, { scheme, options }) => new HttpBackend(root, httpInit(scheme, options)),
+  open: (root, { scheme, options, uriKeys }) =>
+    new HttpBackend(root, { ...httpInit(scheme, options), keys: uriKeys ? "urls" : "names" }),
 };
 
 function httpInit(scheme: string, options: Options): HttpBackendInit {
