@@ -309,8 +309,9 @@ export class S3Backend implements Backend {
           continue;
         }
         const key = entry.key.slice(root.length);
-        // Zero-byte "folder" markers that consoles create are not objects of the store.
-        if (key === "" || key.endsWith("/")) continue;
+        // Zero-byte "folder" markers that consoles create are not files of the store; folder checks
+        // and recursive deletes ask for them. The root's own marker is the root, never listed.
+        if (key === "" || (key.endsWith("/") && !options.markers)) continue;
         const listed: ListedObject = { key };
         if (entry.size !== undefined) listed.size = entry.size;
         if (entry.modifiedTime !== undefined) listed.modifiedTime = entry.modifiedTime;
@@ -323,9 +324,13 @@ export class S3Backend implements Backend {
 
   // ---- deleting and copying ----
 
+  /** Deletes an object, or a folder marker (`folder/`, as `list` with `markers` names them). */
   async delete(key: string, options: CallOptions = {}): Promise<void> {
+    validateKey(key, { allowTrailingSlash: true });
     // S3 deletes a missing key without complaint; the contract says KeyNotFoundError.
-    await this.head(key, options);
+    await this.#call("head", key, options.signal, (t) =>
+      t.headObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
+    );
     await this.#call("delete", key, options.signal, (t) =>
       t.deleteObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
     );

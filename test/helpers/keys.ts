@@ -2,8 +2,8 @@
  * Generated keys for property-based tests: every printable ASCII character but `/` and `\`, the
  * characters URLs reserve (`? % # + & = ; : @ $ , [ ] ! ' ( ) *`), spaces, non-ASCII letters in both
  * Unicode normal forms (NFC `é` and NFD `e` + U+0301), CJK and astral characters, and long segments
- * (up to `maxSegmentBytes` UTF-8 bytes: s3rver stores each segment as a file name, so a segment over
- * about 236 bytes crashes it).
+ * (up to `maxSegmentBytes` UTF-8 bytes: s3rver stores each segment as a file name, so a folder
+ * segment over 255 bytes crashes it, and a file name over 233 gets a 500).
  */
 import fc from "fast-check";
 
@@ -76,10 +76,18 @@ export function segment(maxSegmentBytes: number): fc.Arbitrary<string> {
     .filter((s) => s !== "" && s !== "." && s !== "..");
 }
 
-/** A key of 1 to 3 segments ending in `suffix` (an extension such as `.bin`). */
-export function keyArbitrary(options: { maxSegmentBytes: number; suffix?: string }): fc.Arbitrary<string> {
+/**
+ * A key of 1 to 3 segments ending in `suffix` (an extension such as `.bin`). `maxLastSegmentBytes`
+ * bounds the file name apart (s3rver stores it as `<name>._S3rver_metadata.json`: 233 bytes at most).
+ */
+export function keyArbitrary(options: {
+  maxSegmentBytes: number;
+  maxLastSegmentBytes?: number;
+  suffix?: string;
+}): fc.Arbitrary<string> {
   const suffix = options.suffix ?? "";
-  const last = segment(options.maxSegmentBytes - encoder.encode(suffix).length).map((s) => s + suffix);
+  const lastBytes = options.maxLastSegmentBytes ?? options.maxSegmentBytes;
+  const last = segment(lastBytes - encoder.encode(suffix).length).map((s) => s + suffix);
   return (
     fc
       .tuple(fc.array(segment(options.maxSegmentBytes), { maxLength: 2 }), last)
