@@ -17,11 +17,13 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, isCommonPrefix, type Progress, S3Backend, S3Options } from "../../src/node/index.js";
 import { keyArbitrary } from "../helpers/keys.js";
+import { type FaultProxy, startProxy } from "../helpers/proxy.js";
 import { type S3Server, startS3Server } from "../helpers/s3-server.js";
 
 const BUCKET = "names";
 let s3: S3Server;
 let raw: S3Client;
+let proxy: FaultProxy;
 
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
@@ -34,8 +36,10 @@ beforeAll(async () => {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
+  proxy = await startProxy(s3.endpoint);
 });
 afterAll(async () => {
+  await proxy?.stop();
   raw?.destroy();
   await s3?.stop();
 });
@@ -224,6 +228,33 @@ for (const transport of ["sdk", "fetch"] as const) {
     });
   });
 }
+
+it("both request paths send a key as the same percent-encoded path (S3's canonical URI)", async () => {
+  const root = `paths-${randomUUID()}`;
+  const [sdk, viaFetch] = (["sdk", "fetch"] as const).map(
+    (transport) =>
+      new S3Backend(`${BUCKET}/${root}/`, { options: s3.options({ transport, endpoint: proxy.endpoint }) }),
+  ) as [S3Backend, S3Backend];
+  const putPath = async (backend: S3Backend, key: string) => {
+    proxy.reset();
+    await backend.write(key, encode(key));
+    const puts = proxy.log.filter((e) => e.method === "PUT");
+    expect(puts).toHaveLength(1);
+    // The SDK adds `?x-id=PutObject`: the path is what S3 signs and maps to the key.
+    return (puts[0] as { url: string }).url.split("?")[0] as string;
+  };
+  await fc.assert(
+    fc.asyncProperty(keyArbitrary({ maxSegmentBytes: 255, maxLastSegmentBytes: 233 }), async (key) => {
+      const path = await putPath(sdk, key);
+      expect(await putPath(viaFetch, key)).toBe(path);
+      // Every segment escaped (RFC 3986's unreserved characters aside), `/` kept between segments.
+      expect(path).toMatch(/^(?:[A-Za-z0-9\-._~/]|%[0-9A-F]{2})*$/);
+      expect(path.split("/").slice(3).map(decodeURIComponent)).toEqual(key.split("/"));
+    }),
+    { numRuns: 40 },
+  );
+  await Promise.all([sdk.close(), viaFetch.close()]);
+});
 
 it("the raw client cleans up after itself", async () => {
   // Guards the helpers above: a raw DeleteObject of a marker works on this server.
