@@ -252,6 +252,10 @@ describe("http bodies in transit encodings", () => {
       expect(result.meta.size).toBe(size);
       expect((await result.bytes()).length).toBe(size);
       expect((await (await backend().read("enc/empty.bin")).bytes()).length).toBe(0);
+      // Metadata is what the server says: the stored (compressed) size; counted when nothing tells it.
+      expect(await store.has("enc/text.txt")).toBe(true);
+      const stored = mode.encoding ? CODERS[mode.encoding](encode(text)).length : size;
+      expect((await store.getMetadata("enc/text.txt")).size).toBe(stored);
     });
 
     it(`reads ranges of the decoded bytes (${name})`, async () => {

@@ -49,6 +49,7 @@ import type { BackendFactory } from "../schemes.js";
 import {
   attemptSignal,
   backoffDelay,
+  chunksOf,
   discardSource,
   emptyStream,
   headerFields,
@@ -221,20 +222,36 @@ export class HttpBackend implements Backend {
         return { key, size: 0, modifiedTime: new Date(0) };
       throw err;
     }
-    // A server that ignores Range sends everything: hang up after the headers.
-    await discardSource(response.body ?? undefined);
     const total = parseContentRange(response.headers.get("content-range"))?.total;
     const length = response.headers.get("content-length");
     const size = response.status === 206 ? total : length === null ? undefined : Number(length);
-    if (size === undefined) {
-      throw new BackendError(`head ${this.uri(key)}: the server tells no size`, {
-        key,
-        uri: this.uri(key),
-        backend: this.scheme,
-        status: response.status,
-      });
+    if (size !== undefined) {
+      // A server that ignores Range sends everything: hang up after the headers.
+      await discardSource(response.body ?? undefined);
+      return { key, size, ...headerMeta(response.headers) };
     }
-    return { key, size, ...headerMeta(response.headers) };
+    // Neither a range nor a length (a chunked answer from a server that ignores Range): only the
+    // body itself tells its size.
+    let counted = 0;
+    try {
+      for await (const chunk of chunksOf(watchIdle(response.body ?? emptyStream(), this.#timeoutMs))) {
+        throwIfAborted(signal);
+        counted += chunk.length;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw new BackendError(
+        `head ${this.uri(key)}: the server tells no size, and its body broke: ${describe(err)}`,
+        {
+          key,
+          uri: this.uri(key),
+          backend: this.scheme,
+          status: response.status,
+          cause: err,
+        },
+      );
+    }
+    return { key, size: counted, ...headerMeta(response.headers) };
   }
 
   /**
