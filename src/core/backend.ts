@@ -131,6 +131,12 @@ export interface Backend {
   /** The root as a URI, e.g. `s3://bucket/prefix/`, `file:///srv/data/`. */
   readonly root: string;
   readonly capabilities: Capabilities;
+  /**
+   * True when keys are URL references (escapes kept, `?` starting a query), as the backend the store
+   * opens for full-URI `https://` keys takes them. Otherwise (the default) a key is a name, and `?` is
+   * a character of it.
+   */
+  readonly urlKeys?: boolean;
   read(key: string, options?: ReadOptions): Promise<ReadResult>;
   write(
     key: string,

@@ -98,6 +98,8 @@ export class HttpBackend implements Backend {
   readonly scheme: string;
   readonly root: string;
   readonly capabilities: Capabilities = { ...READ_ONLY_CAPABILITIES };
+  /** True when keys are URL references (`keys: "urls"`), false when they are names. */
+  readonly urlKeys: boolean;
   readonly #base: URL;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
@@ -105,7 +107,6 @@ export class HttpBackend implements Backend {
   readonly #headers: Record<string, string>;
   readonly #logger: Logger | undefined;
   readonly #fetch: typeof fetch;
-  readonly #urlKeys: boolean;
 
   /**
    * @param root `https://host/base/`, or what follows `scheme://` (`host/base/`) with `init.scheme`.
@@ -134,7 +135,7 @@ export class HttpBackend implements Backend {
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
     this.#fetch = given;
-    this.#urlKeys = init.keys === "urls";
+    this.urlKeys = init.keys === "urls";
   }
 
   /** The URL a key names. */
@@ -143,7 +144,7 @@ export class HttpBackend implements Backend {
   }
 
   #url(key: string): URL {
-    if (!this.#urlKeys) return new URL(this.#base.href + key.split("/").map(encodeSegment).join("/"));
+    if (!this.urlKeys) return new URL(this.#base.href + key.split("/").map(encodeSegment).join("/"));
     // `./` keeps a first segment with a colon from reading as a scheme; `#` can only mean itself here.
     return new URL(`./${key.replaceAll("#", "%23")}`, this.#base);
   }
@@ -260,7 +261,7 @@ export class HttpBackend implements Backend {
    */
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
     validatePrefix(prefix);
-    if (this.#urlKeys && prefix.includes("?")) {
+    if (this.urlKeys && prefix.includes("?")) {
       try {
         const meta = await this.head(prefix, options);
         yield {
