@@ -31,6 +31,8 @@ interface Mode {
   corrupt?: boolean;
   /** Answer every GET with the whole body (200), Range or not. */
   ignoreRange?: boolean;
+  /** Cut the connection after this many body bytes, on the next GET only. */
+  breakNextGetAfter?: number;
 }
 
 interface FolderServer {
@@ -102,6 +104,12 @@ async function startFolderServer(root: string): Promise<FolderServer> {
     if (!mode.chunked) headers["content-length"] = sent.length;
     res.writeHead(status, headers);
     if (method === "HEAD") return res.end();
+    const cut = method === "GET" ? mode.breakNextGetAfter : undefined;
+    if (cut !== undefined) {
+      mode.breakNextGetAfter = undefined;
+      res.write(sent.subarray(0, cut), () => res.socket?.destroy());
+      return;
+    }
     // Two writes: a chunked answer comes in more than one chunk.
     const half = sent.length >> 1;
     res.write(sent.subarray(0, half));
@@ -279,6 +287,23 @@ describe("http bodies in transit encodings", () => {
       }
     });
   }
+
+  it("reads an encoded body again when it breaks midway, and skips what it had", async () => {
+    const messages: string[] = [];
+    const logger = { debug: () => undefined, info: (m: string) => messages.push(m), warn: () => undefined };
+    const big = Array.from({ length: 60_000 }, (_, i) => `${i * 7919}`).join(",");
+    await put("enc/big.txt", big);
+    server.mode = { encoding: "gzip", breakNextGetAfter: 20_000 };
+    server.received.length = 0;
+    const b = new HttpBackend(`${server.endpoint}/files/`, { retryDelay: 0.01, logger });
+    expect(decode(await (await b.read("enc/big.txt")).bytes())).toBe(big);
+    // The second GET asks for everything again (no range: stored offsets are not decoded ones).
+    expect(server.received.map((r) => [r.method, r.range])).toEqual([
+      ["GET", undefined],
+      ["GET", undefined],
+    ]);
+    expect(messages.some((m) => m.includes("again to resume"))).toBe(true);
+  });
 
   it("fails with a typed error on a body that is not what its coding says", async () => {
     server.mode = { encoding: "gzip", corrupt: true };
