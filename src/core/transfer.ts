@@ -386,15 +386,9 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
     out = await object.get(header, options.ifMatch, options.ifNoneMatch);
   } catch (err) {
     // 416: the range starts at or past the end (or the object is empty): nothing to read, unless the
-    // object is encoded (the range was past its stored size, not its decoded one). One GET tells,
-    // and is dropped after its headers when the object is not.
-    if (range && err instanceof AutoStoreError && err.status === 416) {
-      const whole = await object.get(undefined, options.ifMatch);
-      if (parseCodings(whole.contentEncoding).length > 0) return readWhole(object, whole, options);
-      await discardSource(whole.body);
-      const meta = metaOf(object.key, whole, whole.contentLength ?? (await object.head()).size);
-      return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
-    }
+    // object is encoded (the range was past its stored size, not its decoded one). A one-byte GET
+    // tells both the coding and the size.
+    if (range && err instanceof AutoStoreError && err.status === 416) return pastTheEnd(object, options);
     throw err;
   }
   if (out.status === 304) {
@@ -457,6 +451,25 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   if (options.onProgress) resultOptions.onProgress = options.onProgress;
   if (options.signal) resultOptions.signal = options.signal;
   return streamResult(meta, chunks, resultOptions);
+}
+
+/** The answer to a range that starts past the stored end: empty, unless the object is encoded. */
+async function pastTheEnd(object: RemoteObject, options: ReadOptions): Promise<ReadResult> {
+  let probe: RemoteResponse;
+  try {
+    probe = await object.get("bytes=0-0", options.ifMatch);
+  } catch (err) {
+    // An empty object has no byte 0 either.
+    if (!(err instanceof AutoStoreError && err.status === 416)) throw err;
+    const meta = await object.head();
+    return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
+  }
+  if (parseCodings(probe.contentEncoding).length > 0) return readWhole(object, probe, options);
+  // A server that ignores Range sends everything: hang up after the headers.
+  await discardSource(probe.body);
+  const total = probe.status === 206 ? parseContentRange(probe.contentRange)?.total : probe.contentLength;
+  const meta = metaOf(object.key, probe, total ?? (await object.head()).size);
+  return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
 }
 
 /** The object's metadata from a GET's answer, with `size` given (the headers may not tell it). */
