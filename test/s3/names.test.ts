@@ -2,9 +2,13 @@
  * The S3 backend on both request paths against s3rver: generated keys with every printable and
  * reserved character round-trip through write, read, list and delete, as an independent client sees
  * them; objects stored with a Content-Encoding read as their decoded bytes; zero-byte `folder/`
- * markers made by other tools count as folders and go with them.
+ * markers made by other tools count as folders and go with them. The store-level key property runs on
+ * memory and disk too, so every writable backend is held to the same rule.
  */
 import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import {
   DeleteObjectCommand,
@@ -230,12 +234,24 @@ for (const transport of ["sdk", "fetch"] as const) {
 }
 
 describe("store keys are names on every backend", () => {
+  const diskRoots: string[] = [];
+  afterAll(async () => {
+    await Promise.all(diskRoots.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
   // Bare keys (no extension): the store appends `.json`, and reads, lists and deletes them back.
   const bare = keyArbitrary({ maxSegmentBytes: 255, maxLastSegmentBytes: 228 }).filter(
     (key) => !/\.[A-Za-z0-9]+$/.test(key),
   );
   const stores: Array<[string, () => AutoStore]> = [
     ["memory", () => new AutoStore(`memory://names-${randomUUID()}`)],
+    [
+      "disk",
+      () => {
+        const dir = join(tmpdir(), `autostore-names-${randomUUID()}`);
+        diskRoots.push(dir);
+        return new AutoStore(dir);
+      },
+    ],
     ...(["sdk", "fetch"] as const).map((transport): [string, () => AutoStore] => [
       `s3 over ${transport}`,
       () =>
