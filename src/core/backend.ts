@@ -98,6 +98,13 @@ export interface ListOptions extends CallOptions {
   delimiter?: boolean;
   /** Fill `size` and `modifiedTime` of every entry, even where that costs a call per file. @default false */
   metadata?: boolean;
+  /**
+   * Also yield folder markers: the zero-byte `folder/` objects that S3 consoles and many tools make
+   * (keys ending in `/`, deletable with `delete`). Listings leave them out by default: they are not
+   * files of the store, but a folder holding only its marker exists. Storages without markers ignore
+   * this. @default false
+   */
+  markers?: boolean;
 }
 
 /** The answer of {@link Backend.read}: metadata, and the body to take once as bytes or as a stream. */
@@ -133,6 +140,12 @@ export interface Backend {
   /** The root as a URI, e.g. `s3://bucket/prefix/`, `file:///srv/data/`. */
   readonly root: string;
   readonly capabilities: Capabilities;
+  /**
+   * True when keys are URL references (escapes kept, `?` starting a query), as the backend the store
+   * opens for full-URI `https://` keys takes them. Otherwise (the default) a key is a name, and `?` is
+   * a character of it.
+   */
+  readonly urlKeys?: boolean;
   read(key: string, options?: ReadOptions): Promise<ReadResult>;
   write(
     key: string,
@@ -227,9 +240,13 @@ function folderPrefix(key: string): string {
   return key === "" || key.endsWith("/") ? key : `${key}/`;
 }
 
-/** True when any object lies under `key/` (a folder on disk, a prefix on object stores). */
+/**
+ * True when any object lies under `key/` (a folder on disk, a prefix on object stores), a folder
+ * marker (`key/` itself on S3) included.
+ */
 export async function isDirectory(backend: Backend, key: string, options?: CallOptions): Promise<boolean> {
-  for await (const _ of backend.list(folderPrefix(key), { ...options, delimiter: true })) return true;
+  const listing = backend.list(folderPrefix(key), { ...options, delimiter: true, markers: true });
+  for await (const _ of listing) return true;
   return false;
 }
 
@@ -247,10 +264,15 @@ export async function containsFileOf(
   return false;
 }
 
-/** Removes every object under a prefix; returns how many. Used for recursive deletes. */
+/**
+ * Removes every object under a prefix, folder markers included (`dir/` itself too); returns how many.
+ * Used for recursive deletes.
+ */
 export async function deletePrefix(backend: Backend, prefix: string, options?: CallOptions): Promise<number> {
   const keys: string[] = [];
-  for await (const meta of listObjects(backend, prefix, options)) keys.push(meta.key);
+  for await (const entry of backend.list(prefix, { ...options, delimiter: false, markers: true })) {
+    if (!isCommonPrefix(entry)) keys.push(entry.key);
+  }
   let removed = 0;
   for (const key of keys) {
     throwIfAborted(options?.signal);

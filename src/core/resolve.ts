@@ -135,8 +135,9 @@ export async function resolveForRead(
   options: CallOptions & { format?: string; outward: (key: string) => string },
 ): Promise<ResolvedFile> {
   const forced = options.format === undefined ? undefined : registry.normalizeFormat(options.format);
-  // A query string is not part of a file name: `k.json?X-Amz-Signature=…` (a presigned URL) is JSON.
-  const query = key.indexOf("?");
+  // In a URL key a query string is not part of the file name: `k.json?X-Amz-Signature=…` (a
+  // presigned URL) is JSON. In a name, `?` is a character like any other.
+  const query = backend.urlKeys ? key.indexOf("?") : -1;
   const split = registry.splitKey(key) ?? (query > 0 ? registry.splitKey(key.slice(0, query)) : undefined);
   if (split) return { key, ext: forced ?? split.ext };
 

@@ -17,6 +17,11 @@ export interface OpenContext {
   options: Options;
   /** True when the root is a plain local path (`./data`), not what follows `scheme://` (percent-encoded). */
   localPath?: boolean;
+  /**
+   * True when the backend serves full-URI keys: its keys are what {@link BackendFactory.split} made
+   * of URIs, spelled as the scheme's URIs spell them (percent-encoded for `http(s)`), not names.
+   */
+  uriKeys?: boolean;
 }
 
 /** Opens backends of one kind. */

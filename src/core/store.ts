@@ -581,9 +581,9 @@ export class AutoStore implements AsyncDisposable {
   }
 
   /** Opens a backend, behind a cache when its scheme's options enable one and its bytes are remote. */
-  #open(factory: BackendFactory, root: string, scheme: string, localPath: boolean): Backend {
+  #open(factory: BackendFactory, root: string, scheme: string, localPath: boolean, uriKeys = false): Backend {
     const options = this.#optionsFor(scheme);
-    const backend = factory.open(root, { scheme, options, localPath });
+    const backend = factory.open(root, { scheme, options, localPath, uriKeys });
     if (!options.cacheEnabled || LOCAL_KINDS.has(factory.kind)) return backend;
     const location = options.cacheDir ?? "";
     let storage = this.#cacheStorages.get(location);
@@ -654,7 +654,7 @@ export class AutoStore implements AsyncDisposable {
     const id = `${uri.scheme}://${root}${root.endsWith("/") ? "" : "/"}`;
     let backend = this.#opened.get(id);
     if (!backend) {
-      backend = this.#open(factory, root, uri.scheme, false);
+      backend = this.#open(factory, root, uri.scheme, false, true);
       this.#opened.set(id, backend);
     }
     return { backend, key: inner, outward: URI_OUTWARD(id) };

@@ -15,6 +15,7 @@ import {
   type ReadResult,
   resolveRange,
 } from "./backend.js";
+import { parseCodings } from "./encoding.js";
 import {
   AutoStoreError,
   abortReason,
@@ -24,6 +25,7 @@ import {
   throwIfAborted,
 } from "./errors.js";
 import type { Logger } from "./options.js";
+import { readWhole } from "./whole-read.js";
 
 /** A response body: a web stream, or an async iterable of byte chunks (a Node `Readable`). */
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -335,6 +337,10 @@ export interface RemoteResponse {
   etag?: string;
   modifiedTime?: Date;
   contentType?: string;
+  /** The `Content-Encoding` header: the body's codings, if any (`gzip`…). */
+  contentEncoding?: string;
+  /** True when the body was decoded on the way (fetch undoes gzip, deflate and br by itself). */
+  decoded?: boolean;
   body: ByteSource;
 }
 
@@ -379,11 +385,10 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   try {
     out = await object.get(header, options.ifMatch, options.ifNoneMatch);
   } catch (err) {
-    // 416: the range starts at or past the end (or the object is empty): nothing to read.
-    if (range && err instanceof AutoStoreError && err.status === 416) {
-      const meta = await object.head();
-      return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
-    }
+    // 416: the range starts at or past the end (or the object is empty): nothing to read, unless the
+    // object is encoded (the range was past its stored size, not its decoded one). A one-byte GET
+    // tells both the coding and the size.
+    if (range && err instanceof AutoStoreError && err.status === 416) return pastTheEnd(object, options);
     throw err;
   }
   if (out.status === 304) {
@@ -395,6 +400,14 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
       etag: out.etag ?? options.ifNoneMatch ?? "",
     };
     return notModifiedResult(meta);
+  }
+  // An encoded body has a decoded size no header tells, and a whole body sent without a length (chunked)
+  // has none either: both are read whole (see `whole-read.ts`).
+  if (
+    parseCodings(out.contentEncoding).length > 0 ||
+    (out.status !== 206 && out.contentLength === undefined)
+  ) {
+    return readWhole(object, out, options);
   }
   let contentRange = parseContentRange(out.contentRange);
   if (range && out.status === 206 && contentRange?.start !== undefined && contentRange.total !== undefined) {
@@ -440,7 +453,27 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   return streamResult(meta, chunks, resultOptions);
 }
 
-function metaOf(key: string, out: RemoteResponse, size: number): ObjectMeta {
+/** The answer to a range that starts past the stored end: empty, unless the object is encoded. */
+async function pastTheEnd(object: RemoteObject, options: ReadOptions): Promise<ReadResult> {
+  let probe: RemoteResponse;
+  try {
+    probe = await object.get("bytes=0-0", options.ifMatch);
+  } catch (err) {
+    // An empty object has no byte 0 either.
+    if (!(err instanceof AutoStoreError && err.status === 416)) throw err;
+    const meta = await object.head();
+    return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
+  }
+  if (parseCodings(probe.contentEncoding).length > 0) return readWhole(object, probe, options);
+  // A server that ignores Range sends everything: hang up after the headers.
+  await discardSource(probe.body);
+  const total = probe.status === 206 ? parseContentRange(probe.contentRange)?.total : probe.contentLength;
+  const meta = metaOf(object.key, probe, total ?? (await object.head()).size);
+  return bytesResult(meta, new Uint8Array(0), { start: meta.size, end: meta.size });
+}
+
+/** The object's metadata from a GET's answer, with `size` given (the headers may not tell it). */
+export function metaOf(key: string, out: RemoteResponse, size: number): ObjectMeta {
   const meta: ObjectMeta = { key, size, modifiedTime: out.modifiedTime ?? new Date(0) };
   if (out.etag !== undefined) meta.etag = out.etag;
   if (out.contentType !== undefined) meta.contentType = out.contentType;

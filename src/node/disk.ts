@@ -281,7 +281,7 @@ export class DiskBackend implements Backend {
     const realRoot = await this.#tryRealRoot();
     if (realRoot === undefined) return false;
     try {
-      const real = realpathSync(folder);
+      const real = realpathSync.native(folder);
       return real === realRoot || isInside(realRoot, real);
     } catch {
       return false;

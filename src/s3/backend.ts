@@ -320,8 +320,9 @@ export class S3Backend implements Backend {
           continue;
         }
         const key = entry.key.slice(root.length);
-        // Zero-byte "folder" markers that consoles create are not objects of the store.
-        if (key === "" || key.endsWith("/")) continue;
+        // Zero-byte "folder" markers that consoles create are not files of the store; folder checks
+        // and recursive deletes ask for them. The root's own marker is the root, never listed.
+        if (key === "" || (key.endsWith("/") && !options.markers)) continue;
         const listed: ListedObject = { key };
         if (entry.size !== undefined) listed.size = entry.size;
         if (entry.modifiedTime !== undefined) listed.modifiedTime = entry.modifiedTime;
@@ -334,11 +335,15 @@ export class S3Backend implements Backend {
 
   // ---- deleting and copying ----
 
+  /** Deletes an object, or a folder marker (`folder/`, as `list` with `markers` names them). */
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    validateKey(key, { allowTrailingSlash: true });
     // S3 deletes a missing key without complaint; the contract says KeyNotFoundError. The same HEAD
     // checks `ifMatch` (two requests: not every S3-compatible service has conditional deletes).
-    const meta = await this.head(key, options);
-    if (options.ifMatch !== undefined && !sameEtag(meta.etag, options.ifMatch)) return;
+    const info = await this.#call("head", key, options.signal, (t) =>
+      t.headObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
+    );
+    if (options.ifMatch !== undefined && !sameEtag(info.etag, options.ifMatch)) return;
     await this.#call("delete", key, options.signal, (t) =>
       t.deleteObject({ bucket: this.bucket, key: this.prefix + key, signal: options.signal }),
     );

@@ -5,6 +5,7 @@
  * hand them to), with the same policy as the SDK path; multipart uploads are done by hand, in the way
  * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
  */
+import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { abortReason, describeCause } from "../core/errors.js";
 import {
   attemptSignal,
@@ -184,6 +185,12 @@ export class FetchTransport implements S3Transport {
     if (length !== null) out.contentLength = Number(length);
     const range = h.get("content-range");
     if (range !== null) out.contentRange = range;
+    // An object stored with a Content-Encoding: fetch decodes gzip, deflate and br on the way.
+    const encoding = h.get("content-encoding");
+    if (encoding !== null) {
+      out.contentEncoding = encoding;
+      out.decoded = fetchDecodes(parseCodings(encoding));
+    }
     return Object.assign(out, headerFields(h));
   }
 

@@ -17,6 +17,7 @@ import {
   type S3ClientConfig,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { ConfigError, describeCause } from "../core/errors.js";
 import { type ByteSource, emptyStream } from "../core/transfer.js";
 import { RetryPolicy } from "./retry.js";
@@ -107,6 +108,14 @@ export class SdkTransport implements S3Transport {
     if (out.ETag !== undefined) result.etag = out.ETag;
     if (out.LastModified !== undefined) result.modifiedTime = out.LastModified;
     if (out.ContentType !== undefined) result.contentType = out.ContentType;
+    if (out.ContentEncoding !== undefined) {
+      result.contentEncoding = out.ContentEncoding;
+      // Over node:http the body is the stored bytes; the browser's handler reads it with fetch,
+      // which decodes it (its body is a web stream or a Blob).
+      result.decoded =
+        (body instanceof Blob || body instanceof ReadableStream) &&
+        fetchDecodes(parseCodings(out.ContentEncoding));
+    }
     return result;
   }
 

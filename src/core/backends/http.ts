@@ -2,9 +2,13 @@
  * A read-only backend over `fetch` for `http://` and `https://` roots: static file servers, CDNs,
  * public buckets and presigned URLs, in every runtime.
  *
- * - A key is a URL path relative to the root, as a browser resolves it: spaces and non-ASCII
- *   characters are percent-encoded, `%XX` escapes are kept, and `?` starts a query (so a presigned
- *   URL works as a key). `#` is taken literally.
+ * - A key is a name: each segment is percent-encoded into the URL (everything but RFC 3986's
+ *   unreserved characters), so `scan?1.json` asks for `scan%3F1.json`, `100%.json` for `100%25.json`
+ *   and `a%2Fb.json` for `a%252Fb.json`. Full-URI keys (`https://host/a%20b.json?X-Amz-Signature=…`)
+ *   are URLs: the store opens them with `keys: "urls"`, which keeps their escapes and query (so a
+ *   presigned URL works as a key); `#` is taken literally there.
+ * - A body with a `Content-Encoding` (pre-compressed files, CDNs) is the decoded value: fetch decodes
+ *   gzip, deflate and br, and the read takes its size from the decoded bytes (see `whole-read.ts`).
  * - `read` does ranges (suffix ranges too), conditional reads and resumes a broken download with a
  *   ranged GET pinned to the ETag; a server that ignores `Range` is read only up to the range's end.
  * - `head` uses HEAD, and where HEAD is refused (presigned GET URLs answer 403: the signature covers
@@ -28,6 +32,7 @@ import type {
   WriteOptions,
 } from "../backend.js";
 import { sha256Hex } from "../cache/storage.js";
+import { fetchDecodes, parseCodings } from "../encoding.js";
 import {
   AutoStoreError,
   abortReason,
@@ -45,6 +50,7 @@ import type { BackendFactory } from "../schemes.js";
 import {
   attemptSignal,
   backoffDelay,
+  chunksOf,
   discardSource,
   emptyStream,
   headerFields,
@@ -71,6 +77,13 @@ export interface HttpBackendInit {
   logger?: Logger;
   /** The `fetch` to use. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * What a key is. `"names"`: a file name under the root, each segment percent-encoded into the URL.
+   * `"urls"`: a URL path relative to the root as a URL spells it, escapes and query kept (full-URI
+   * keys and presigned URLs arrive so).
+   * @default "names"
+   */
+  keys?: "names" | "urls";
 }
 
 const READ_ONLY_CAPABILITIES: Capabilities = {
@@ -86,6 +99,8 @@ export class HttpBackend implements Backend {
   readonly scheme: string;
   readonly root: string;
   readonly capabilities: Capabilities = { ...READ_ONLY_CAPABILITIES };
+  /** True when keys are URL references (`keys: "urls"`), false when they are names. */
+  readonly urlKeys: boolean;
   readonly #base: URL;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
@@ -121,6 +136,7 @@ export class HttpBackend implements Backend {
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
     this.#fetch = given;
+    this.urlKeys = init.keys === "urls";
   }
 
   /**
@@ -140,6 +156,7 @@ export class HttpBackend implements Backend {
   }
 
   #url(key: string): URL {
+    if (!this.urlKeys) return new URL(this.#base.href + key.split("/").map(encodeSegment).join("/"));
     // `./` keeps a first segment with a colon from reading as a scheme; `#` can only mean itself here.
     return new URL(`./${key.replaceAll("#", "%23")}`, this.#base);
   }
@@ -182,6 +199,11 @@ export class HttpBackend implements Backend {
     if (length !== null) out.contentLength = Number(length);
     const contentRange = response.headers.get("content-range");
     if (contentRange !== null) out.contentRange = contentRange;
+    const encoding = response.headers.get("content-encoding");
+    if (encoding !== null) {
+      out.contentEncoding = encoding;
+      out.decoded = fetchDecodes(parseCodings(encoding));
+    }
     return out;
   }
 
@@ -213,20 +235,36 @@ export class HttpBackend implements Backend {
         return { key, size: 0, modifiedTime: new Date(0) };
       throw err;
     }
-    // A server that ignores Range sends everything: hang up after the headers.
-    await discardSource(response.body ?? undefined);
     const total = parseContentRange(response.headers.get("content-range"))?.total;
     const length = response.headers.get("content-length");
     const size = response.status === 206 ? total : length === null ? undefined : Number(length);
-    if (size === undefined) {
-      throw new BackendError(`head ${this.uri(key)}: the server tells no size`, {
-        key,
-        uri: this.uri(key),
-        backend: this.scheme,
-        status: response.status,
-      });
+    if (size !== undefined) {
+      // A server that ignores Range sends everything: hang up after the headers.
+      await discardSource(response.body ?? undefined);
+      return { key, size, ...headerMeta(response.headers) };
     }
-    return { key, size, ...headerMeta(response.headers) };
+    // Neither a range nor a length (a chunked answer from a server that ignores Range): only the
+    // body itself tells its size.
+    let counted = 0;
+    try {
+      for await (const chunk of chunksOf(watchIdle(response.body ?? emptyStream(), this.#timeoutMs))) {
+        throwIfAborted(signal);
+        counted += chunk.length;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw new BackendError(
+        `head ${this.uri(key)}: the server tells no size, and its body broke: ${describe(err)}`,
+        {
+          key,
+          uri: this.uri(key),
+          backend: this.scheme,
+          status: response.status,
+          cause: err,
+        },
+      );
+    }
+    return { key, size: counted, ...headerMeta(response.headers) };
   }
 
   /**
@@ -329,6 +367,17 @@ export class HttpBackend implements Backend {
   }
 }
 
+/**
+ * One segment of a name in a URL path: everything but RFC 3986's unreserved characters escaped,
+ * `+`, `=`, `&` and `'` included (S3 and other servers read `+` in a path as a space).
+ */
+function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
 function describe(failure: unknown): string {
   if (failure instanceof Error) {
     const cause = failure.cause instanceof Error ? ` (${failure.cause.message})` : "";
@@ -365,7 +414,8 @@ function statusError(
 /** The HTTP(S) backend as a scheme factory (kind `"http"`), for `http://` and `https://`. */
 export const httpBackendFactory: BackendFactory = {
   kind: "http",
-  open: (root, { scheme, options }) => new HttpBackend(root, httpInit(scheme, options)),
+  open: (root, { scheme, options, uriKeys }) =>
+    new HttpBackend(root, { ...httpInit(scheme, options), keys: uriKeys ? "urls" : "names" }),
 };
 
 function httpInit(scheme: string, options: Options): HttpBackendInit {

@@ -60,6 +60,10 @@ export class CachedBackend implements Backend {
     return this.#inner.capabilities;
   }
 
+  get urlKeys(): boolean {
+    return this.#inner.urlKeys === true;
+  }
+
   /** The backend behind the cache. */
   get inner(): Backend {
     return this.#inner;
