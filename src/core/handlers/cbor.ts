@@ -29,15 +29,16 @@ const CBOR_RULES: ValueRules = {
 
 /**
  * The fallback: any value JSON cannot hold exactly (Map, Set, Date, RegExp, BigInt, typed arrays,
- * undefined, cycles) is written as CBOR and read back as the same value. It accepts every value, so
- * that one it cannot keep (a class instance, a function) is refused naming where it sits.
+ * undefined, cycles) is written as CBOR and read back as the same value. It accepts every value but
+ * a function or symbol, so that one holding a part it cannot keep (a class instance, a hole) is
+ * refused naming where that part sits.
  */
 export class CborHandler extends DataHandler {
   readonly extensions = [".cbor"];
   override priority = 0;
 
-  canHandleData(): boolean {
-    return true;
+  canHandleData(value: unknown): boolean {
+    return typeof value !== "function" && typeof value !== "symbol";
   }
 
   async decode(bytes: Uint8Array): Promise<unknown> {

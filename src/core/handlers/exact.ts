@@ -88,14 +88,18 @@ export function findUnsupported(value: unknown, rules: ValueRules): Unsupported 
       case "boolean":
         return undefined;
       case "string":
-        return !rules.loneSurrogates && hasLoneSurrogate(v) ? fail("a string with an unpaired surrogate") : undefined;
+        return !rules.loneSurrogates && hasLoneSurrogate(v)
+          ? fail("a string with an unpaired surrogate")
+          : undefined;
       case "number":
         if (!rules.nonFinite && !Number.isFinite(v)) return fail(String(v));
         return !rules.negativeZero && Object.is(v, -0) ? fail("-0") : undefined;
       case "bigint":
         if (rules.bigints === "any") return undefined;
         if (rules.bigints === "beyond-safe" && (v > MAX_SAFE || v < -MAX_SAFE)) return undefined;
-        return fail(rules.bigints === "none" ? "a BigInt" : `the BigInt ${v}n (it would read back as a number)`);
+        return fail(
+          rules.bigints === "none" ? "a BigInt" : `the BigInt ${v}n (it would read back as a number)`,
+        );
       case "undefined":
         return rules.structured ? undefined : fail("undefined");
       case "function":
@@ -127,7 +131,9 @@ export function findUnsupported(value: unknown, rules: ValueRules): Unsupported 
         const found =
           key === "__proto__" && !rules.protoKey
             ? fail('a property named "__proto__"')
-            : walk((object as Record<string, unknown>)[key]);
+            : !rules.loneSurrogates && hasLoneSurrogate(key)
+              ? fail("a property name with an unpaired surrogate")
+              : walk((object as Record<string, unknown>)[key]);
         if (found) return found.at(keySegment(key));
       }
       return undefined;
@@ -153,12 +159,25 @@ export function findUnsupported(value: unknown, rules: ValueRules): Unsupported 
       }
       return undefined;
     }
-    if (proto === Date.prototype || proto === RegExp.prototype || isTypedArrayProto(proto)) return undefined;
+    if (proto === Date.prototype) {
+      // CBOR's tag 1 holds epoch seconds as a float: beyond about ±100,000 years from 1970 that float
+      // no longer holds every millisecond.
+      const ms = (object as Date).getTime();
+      return Number.isNaN(ms) || Math.round((ms / 1000) * 1000) === ms
+        ? undefined
+        : fail("a Date this far from 1970");
+    }
+    if (proto === RegExp.prototype || isTypedArrayProto(proto)) return undefined;
     return fail(kindOf(object));
   };
 
   const failure = walk(value);
-  return failure && { path: `value${failure.segments.reverse().join("")}`, reason: `${failure.what} cannot be stored in ${rules.format} exactly` };
+  return (
+    failure && {
+      path: `value${failure.segments.reverse().join("")}`,
+      reason: `${failure.what} cannot be stored in ${rules.format} exactly`,
+    }
+  );
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

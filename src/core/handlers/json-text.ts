@@ -152,7 +152,12 @@ class Parser {
       this.#skip();
       this.#expect(":");
       // defineProperty: a "__proto__" key is data, as JSON.parse makes it, not the prototype.
-      Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.value(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.#skip();
       if (this.text[this.#at] === "}") {
         this.#at++;

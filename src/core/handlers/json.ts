@@ -1,5 +1,5 @@
-import { DataHandler } from "./handler.js";
 import { describeUnsupported, findUnsupported, type ValueRules } from "./exact.js";
+import { DataHandler } from "./handler.js";
 import { jsonLevel, parseJson, stringifyJson } from "./json-text.js";
 import { decodeText, encodeText } from "./values.js";
 

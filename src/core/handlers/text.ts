@@ -1,5 +1,5 @@
-import { DataHandler } from "./handler.js";
 import { hasLoneSurrogate } from "./exact.js";
+import { DataHandler } from "./handler.js";
 import { decodeText, encodeText } from "./values.js";
 
 /**
@@ -7,7 +7,8 @@ import { decodeText, encodeText } from "./values.js";
  * be told from a byte-order mark, which readers (this one too) drop.
  */
 function textRefusal(value: string): string | undefined {
-  if (value.charCodeAt(0) === 0xfeff) return "value: a string starting with U+FEFF (read as a byte-order mark)";
+  if (value.charCodeAt(0) === 0xfeff)
+    return "value: a string starting with U+FEFF (read as a byte-order mark)";
   if (hasLoneSurrogate(value)) return "value: a string with an unpaired surrogate (UTF-8 cannot encode it)";
   return undefined;
 }

@@ -87,12 +87,17 @@ export class YamlHandler extends DataHandler {
     });
     visit(doc, {
       Scalar(_, node) {
-        if (typeof node.value === "string" && !(SAFE_PLAIN.test(node.value) && !RESERVED_WORD.test(node.value))) {
+        if (
+          typeof node.value === "string" &&
+          !(SAFE_PLAIN.test(node.value) && !RESERVED_WORD.test(node.value))
+        ) {
           node.type = "QUOTE_DOUBLE";
         }
       },
     });
     const text = doc.toString({ doubleQuotedAsJSON: true, lineWidth: 0 });
-    return encodeText(text.replace(PYYAML_RAW_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+    return encodeText(
+      text.replace(PYYAML_RAW_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    );
   }
 }
