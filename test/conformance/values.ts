@@ -112,7 +112,7 @@ const tricky = fc.constantFrom(
   "\ufffe",
   "😀",
 );
-const anyString = fc
+export const anyString = fc
   .tuple(tricky, fc.string({ unit: "binary", maxLength: 8 }), tricky, fc.string({ maxLength: 4 }))
   .map((parts) => parts.join(""));
 const key = fc.oneof(
@@ -127,7 +127,7 @@ const bigBeyondSafe = fc.oneof(
 
 // Values JSON keeps (with NaN, ±Infinity, -0, big integers and every string): they must go to JSON
 // (or text, JSON Lines) and come back exactly.
-const { json: jsonValue } = fc.letrec<{ json: unknown }>((tie) => ({
+export const { json: jsonValue } = fc.letrec<{ json: unknown }>((tie) => ({
   json: fc.oneof(
     { depthSize: "small" },
     fc.double(),
