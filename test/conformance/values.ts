@@ -342,6 +342,15 @@ export function testValues(
       expect(isAutoStoreError(when, "UNSUPPORTED_FORMAT")).toBe(true);
       expect(String(when)).toContain("value.items[3].when: a URL");
       for (const k of ["holes", "deep"]) expect(await store.has(k)).toBe(false);
+
+      // A format named by the key refuses what it cannot keep, naming where it is.
+      const yaml = await store.set("cfg.yaml", { a: { m: new Map() } }).catch((e: unknown) => e);
+      expect(String(yaml)).toContain("value.a.m: a Map cannot be stored in YAML exactly");
+      const json = await store.set("n.json", { n: [5n] }).catch((e: unknown) => e);
+      expect(String(json)).toContain("value.n[0]: the BigInt 5n");
+      const cbor = await store.set("z.cbor", new Map([["k", -0]])).catch((e: unknown) => e);
+      expect(String(cbor)).toContain('value.get("k"): -0 cannot be stored in CBOR exactly');
+      for (const k of ["cfg.yaml", "n.json", "z.cbor"]) expect(await store.has(k)).toBe(false);
     });
   });
 }

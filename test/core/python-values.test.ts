@@ -28,6 +28,7 @@ function canon(v: unknown): Canon {
     view.setFloat64(0, v);
     return ["float", view.getBigUint64(0).toString(16).padStart(16, "0")];
   }
+  if (v instanceof Date) return ["date", String(v.getTime())];
   if (typeof v === "string") return ["str", Array.from({ length: v.length }, (_, i) => v.charCodeAt(i))];
   if (Array.isArray(v)) return ["list", v.map(canon)];
   const entries = Object.keys(v as object).map((k) => [
@@ -44,10 +45,16 @@ function compareUnits(a: number[], b: number[]): number {
 }
 
 const CANON = `
-import json, math, struct, sys, yaml
+import datetime, json, math, struct, sys, yaml
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 def canon(v):
     if v is None: return ["null"]
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None: return ["naive datetime", v.isoformat()]
+        return ["date", str((v - EPOCH) // datetime.timedelta(milliseconds=1))]
+    if isinstance(v, datetime.date): return ["bare date", v.isoformat()]
     if isinstance(v, bool): return ["bool", v]
     if isinstance(v, int): return ["num", str(v)]
     if isinstance(v, float):
@@ -160,7 +167,19 @@ const yamlString = fc.oneof(
   fc.stringMatching(/^[-+0-9:._eExob]{1,8}$/),
   fc.tuple(fc.constantFrom(...YAML_SPECIALS), fc.constantFrom(...YAML_SPECIALS)).map(([a, b]) => a + b),
 );
-const yamlScalar = fc.oneof(yamlString, fc.double(), fc.integer(), fc.boolean(), fc.constant(null));
+const yamlScalar = fc.oneof(
+  yamlString,
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.date({
+    min: new Date("0100-01-01T00:00:00Z"),
+    max: new Date("9999-12-31T23:59:59.999Z"),
+    noInvalidDate: true,
+  }),
+  fc.constantFrom(new Date(0), new Date("2024-01-02T00:00:00Z"), new Date("2024-01-02T03:04:05Z")),
+);
 const yamlDocument = fc.oneof(
   yamlString,
   fc.array(yamlScalar, { maxLength: 6 }),
@@ -217,7 +236,7 @@ describe("Python interop: JSON and YAML", () => {
     expect(read.lo).toBe(Number.NEGATIVE_INFINITY);
   });
 
-  it("writes YAML that PyYAML loads to the same value, over generated strings and keys", async () => {
+  it("writes YAML that PyYAML loads to the same value, over generated strings, keys, numbers and dates", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(yamlDocument, { minLength: 300, maxLength: 300 }), async (docs) => {
         const { folder, store } = freshStore();

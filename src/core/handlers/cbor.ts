@@ -19,6 +19,14 @@ function getEncoder(): Promise<Encoder> {
 const CBOR_RULES: ValueRules = {
   format: "CBOR",
   structured: true,
+  // Tag 1 holds epoch seconds in a float: beyond about ±100,000 years from 1970 that float no longer
+  // holds every millisecond.
+  date: (d) => {
+    const ms = d.getTime();
+    return Number.isNaN(ms) || Math.round((ms / 1000) * 1000) === ms
+      ? undefined
+      : "a Date this far from 1970";
+  },
   negativeZero: false,
   loneSurrogates: false,
   protoKey: false,

@@ -23,8 +23,10 @@ export interface Unsupported {
 export interface ValueRules {
   /** The format's name, for messages: `CBOR`, `YAML`. */
   format: string;
-  /** `Map`, `Set`, `Date`, `RegExp`, typed arrays, `BigInt` and `undefined` (CBOR). */
+  /** `Map`, `Set`, `RegExp`, typed arrays, `BigInt` and `undefined` (CBOR). */
   structured: boolean;
+  /** Which dates the format keeps: a reason to refuse this one, or undefined. No function: none. */
+  date?: (date: Date) => string | undefined;
   /** `-0` (YAML writes `-0.0`; CBOR as written by cbor-x reads it back as `0`). */
   negativeZero: boolean;
   /** Strings with unpaired surrogates (UTF-8 cannot encode them; JSON and YAML escape them). */
@@ -138,6 +140,10 @@ export function findUnsupported(value: unknown, rules: ValueRules): Unsupported 
       }
       return undefined;
     }
+    if (proto === Date.prototype) {
+      const refused = rules.date ? rules.date(object as Date) : "a Date";
+      return refused === undefined ? undefined : fail(refused);
+    }
     if (!rules.structured) return fail(kindOf(object));
     if (proto === Map.prototype) {
       let i = 0;
@@ -158,14 +164,6 @@ export function findUnsupported(value: unknown, rules: ValueRules): Unsupported 
         i++;
       }
       return undefined;
-    }
-    if (proto === Date.prototype) {
-      // CBOR's tag 1 holds epoch seconds as a float: beyond about ±100,000 years from 1970 that float
-      // no longer holds every millisecond.
-      const ms = (object as Date).getTime();
-      return Number.isNaN(ms) || Math.round((ms / 1000) * 1000) === ms
-        ? undefined
-        : fail("a Date this far from 1970");
     }
     if (proto === RegExp.prototype || isTypedArrayProto(proto)) return undefined;
     return fail(kindOf(object));

@@ -8,10 +8,16 @@ import { decodeText, encodeText } from "./values.js";
 // written quoted.
 const YAML_VERSION = "1.1";
 
-// What YAML keeps: the JSON kinds, -0, NaN and ±Infinity, and unpaired surrogates (escaped).
+// What YAML keeps: the JSON kinds, -0, NaN and ±Infinity, unpaired surrogates (escaped), and dates
+// PyYAML and `yaml` both read back: PyYAML's need a four-digit year, and `yaml` reads years before 100
+// as 19xx.
 const YAML_RULES: ValueRules = {
   format: "YAML",
   structured: false,
+  date: (d) => {
+    const year = d.getUTCFullYear();
+    return year >= 100 && year <= 9999 ? undefined : "a Date outside the years 100 to 9999";
+  },
   negativeZero: true,
   loneSurrogates: true,
   protoKey: true,
@@ -59,6 +65,17 @@ const NUMBER_TAG: ScalarTag = {
   stringify: (node) => yamlNumber(node.value as number),
 };
 
+// A date as a full UTC timestamp (`2024-01-02T00:00:00Z`): `yaml` would write a midnight as a bare
+// date and other times without a zone, which PyYAML reads as a `date` or a naive `datetime`.
+const DATE_TAG: ScalarTag = {
+  identify: (value) => value instanceof Date,
+  default: true,
+  tag: "tag:yaml.org,2002:timestamp",
+  test: /(?!)/,
+  resolve: (text) => new Date(text),
+  stringify: (node) => (node.value as Date).toISOString().replace(".000Z", "Z"),
+};
+
 /** YAML (`.yaml`, `.yml`), only when the key names it: a bare key never picks YAML on its own. */
 export class YamlHandler extends DataHandler {
   readonly extensions = [".yaml", ".yml"];
@@ -75,7 +92,7 @@ export class YamlHandler extends DataHandler {
 
   async encode(value: unknown): Promise<Uint8Array> {
     const found = findUnsupported(value, YAML_RULES);
-    if (found) throw new TypeError(`${describeUnsupported(found)}; use .json or .cbor`);
+    if (found) throw new TypeError(`${describeUnsupported(found)}; use .cbor`);
     const { Document, visit } = await import("yaml");
     const doc = new Document(value, {
       version: YAML_VERSION,
@@ -83,7 +100,11 @@ export class YamlHandler extends DataHandler {
       aliasDuplicateObjects: false,
       // Without the merge tag, a "<<" string is a string (and quoted like any other), never a merge key.
       merge: false,
-      customTags: (tags) => [NUMBER_TAG, ...tags.filter((t) => typeof t === "string" || t.tag !== MERGE_TAG)],
+      customTags: (tags) => [
+        NUMBER_TAG,
+        DATE_TAG,
+        ...tags.filter((t) => typeof t === "string" || t.tag !== MERGE_TAG),
+      ],
     });
     visit(doc, {
       Scalar(_, node) {
