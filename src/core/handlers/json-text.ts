@@ -98,8 +98,9 @@ function write(v: unknown): string {
 }
 
 // Text JSON.parse reads exactly has no NaN/Infinity token and no integer long enough to pass 2^53
-// (16 digits). A match inside a string or a fraction only costs the slower path, never a wrong value.
-const NEEDS_PARSER = /NaN|Infinity|\d{16}/;
+// (16 digits); a run of digits after a "." is a fraction (Python writes 1/7 with 17 of them). A match
+// inside a string only costs the slower path, never a wrong value.
+const NEEDS_PARSER = /NaN|Infinity|(?<![.\d])\d{16}/;
 
 /** Parses JSON, also the `NaN`/`Infinity` tokens and integers beyond 2^53 (as BigInt) Python writes. */
 export function parseJson(text: string): unknown {
@@ -111,7 +112,8 @@ export function parseJson(text: string): unknown {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-const WHITESPACE = /[ \t\n\r]*/y;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings may not hold them raw
+const CONTROL = /[\u0000-\u001f]/;
 
 class Parser {
   #at = 0;
@@ -123,13 +125,16 @@ class Parser {
     if (c === "{") return this.#object();
     if (c === "[") return this.#array();
     if (c === '"') return this.#string();
+    if ((c !== undefined && c >= "0" && c <= "9") || (c === "-" && this.text[this.#at + 1] !== "I")) {
+      return this.#number();
+    }
     for (const [word, value] of WORDS) {
       if (this.text.startsWith(word, this.#at)) {
         this.#at += word.length;
         return value;
       }
     }
-    return this.#number();
+    return this.#fail("unexpected character");
   }
 
   end(): void {
@@ -151,13 +156,13 @@ class Parser {
       const key = this.#string();
       this.#skip();
       this.#expect(":");
-      // defineProperty: a "__proto__" key is data, as JSON.parse makes it, not the prototype.
-      Object.defineProperty(out, key, {
-        value: this.value(),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const value = this.value();
+      // A "__proto__" key is data, as JSON.parse makes it, not the prototype.
+      if (key === "__proto__") {
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = value;
+      }
       this.#skip();
       if (this.text[this.#at] === "}") {
         this.#at++;
@@ -197,9 +202,11 @@ class Parser {
       while (this.text[end - 1 - slashes] === "\\") slashes++;
       if (slashes % 2 === 0) break;
     }
-    const raw = this.text.slice(this.#at, end + 1);
+    const raw = this.text.slice(this.#at + 1, end);
     this.#at = end + 1;
-    return JSON.parse(raw) as string;
+    // Most strings have no escapes: take them as they are, once checked for raw control characters.
+    if (!raw.includes("\\") && !CONTROL.test(raw)) return raw;
+    return JSON.parse(`"${raw}"`) as string;
   }
 
   #number(): number | bigint {
@@ -214,9 +221,10 @@ class Parser {
   }
 
   #skip(): void {
-    WHITESPACE.lastIndex = this.#at;
-    WHITESPACE.test(this.text);
-    this.#at = WHITESPACE.lastIndex;
+    let at = this.#at;
+    for (let c = this.text.charCodeAt(at); c === 32 || c === 10 || c === 13 || c === 9; )
+      c = this.text.charCodeAt(++at);
+    this.#at = at;
   }
 
   #expect(c: string): void {
