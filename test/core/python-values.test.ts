@@ -174,11 +174,16 @@ const yamlScalar = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.date({
-    min: new Date("0100-01-01T00:00:00Z"),
+    min: new Date("0001-01-01T00:00:00Z"),
     max: new Date("9999-12-31T23:59:59.999Z"),
     noInvalidDate: true,
   }),
-  fc.constantFrom(new Date(0), new Date("2024-01-02T00:00:00Z"), new Date("2024-01-02T03:04:05Z")),
+  fc.constantFrom(
+    new Date(0),
+    new Date("2024-01-02T00:00:00Z"),
+    new Date("0001-01-01T00:00:00Z"),
+    new Date("0099-12-31T23:59:59.999Z"),
+  ),
 );
 const yamlDocument = fc.oneof(
   yamlString,
@@ -244,5 +249,30 @@ describe("Python interop: JSON and YAML", () => {
       }),
       { numRuns: 3 },
     );
+  });
+
+  it("reads PyYAML's dates as the same instants, also before the year 100 (Python's datetime.min)", async () => {
+    const { folder, store } = freshStore();
+    const data = join(folder, "data");
+    await runPython(
+      `import datetime, os, sys, yaml
+os.makedirs(sys.argv[1])
+utc = datetime.timezone.utc
+value = {"min": datetime.datetime.min, "early": datetime.datetime(99, 12, 31, 23, 59, 59, 999000, tzinfo=utc),
+         "leap": datetime.date(4, 2, 29), "shifted": datetime.datetime(1, 1, 1, 1, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+         "now": datetime.datetime(2024, 1, 2, 3, 4, 5, 6000, tzinfo=utc), "day": datetime.date(2024, 1, 2)}
+open(sys.argv[1] + "/dates.yaml", "w").write(yaml.safe_dump(value))`,
+      [data],
+    );
+    const read = await store.get<Record<string, Date>>("dates.yaml");
+    const iso = Object.fromEntries(Object.entries(read).map(([k, d]) => [k, d.toISOString()]));
+    expect(iso).toEqual({
+      min: "0001-01-01T00:00:00.000Z",
+      early: "0099-12-31T23:59:59.999Z",
+      leap: "0004-02-29T00:00:00.000Z",
+      shifted: "0001-01-01T00:00:00.000Z",
+      now: "2024-01-02T03:04:05.006Z",
+      day: "2024-01-02T00:00:00.000Z",
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { ScalarTag } from "yaml";
+import type { ScalarTag, Tags } from "yaml";
 import { describeUnsupported, findUnsupported, type ValueRules } from "./exact.js";
 import { DataHandler } from "./handler.js";
 import { decodeText, encodeText } from "./values.js";
@@ -9,14 +9,13 @@ import { decodeText, encodeText } from "./values.js";
 const YAML_VERSION = "1.1";
 
 // What YAML keeps: the JSON kinds, -0, NaN and ±Infinity, unpaired surrogates (escaped), and dates
-// PyYAML and `yaml` both read back: PyYAML's need a four-digit year, and `yaml` reads years before 100
-// as 19xx.
+// with the four-digit years (1 to 9999) PyYAML's timestamps and Python's datetime hold.
 const YAML_RULES: ValueRules = {
   format: "YAML",
   structured: false,
   date: (d) => {
     const year = d.getUTCFullYear();
-    return year >= 100 && year <= 9999 ? undefined : "a Date outside the years 100 to 9999";
+    return year >= 1 && year <= 9999 ? undefined : "a Date outside the years 1 to 9999";
   },
   negativeZero: true,
   loneSurrogates: true,
@@ -76,6 +75,31 @@ const DATE_TAG: ScalarTag = {
   stringify: (node) => (node.value as Date).toISOString().replace(".000Z", "Z"),
 };
 
+const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
+
+// `yaml` reads the years 0 to 99 as 1900 to 1999 (Date.UTC's two-digit years), and Python writes
+// `datetime.min` as 0001-01-01: its timestamp tag is wrapped to put such dates back in their year.
+function withFullYears(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag === "string" || tag.tag !== TIMESTAMP_TAG || !("resolve" in tag)) return tag;
+    const scalar = tag as ScalarTag;
+    const resolve: ScalarTag["resolve"] = (text, onError, options) =>
+      inOwnYear(text, scalar.resolve(text, onError, options));
+    return { ...scalar, resolve };
+  });
+}
+
+function inOwnYear(text: string, resolved: unknown): unknown {
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})/.exec(text);
+  if (!match || !(resolved instanceof Date) || Number(match[1]) >= 100) return resolved;
+  const [year, month, day] = [Number(match[1]), Number(match[2]) - 1, Number(match[3])];
+  // The time of day and zone as `yaml` applied them, moved onto the right day.
+  const timeOfDay = resolved.getTime() - Date.UTC(1900 + year, month, day);
+  const start = new Date(0);
+  start.setUTCFullYear(year, month, day);
+  return new Date(start.getTime() + timeOfDay);
+}
+
 /** YAML (`.yaml`, `.yml`), only when the key names it: a bare key never picks YAML on its own. */
 export class YamlHandler extends DataHandler {
   readonly extensions = [".yaml", ".yml"];
@@ -87,7 +111,7 @@ export class YamlHandler extends DataHandler {
 
   async decode(bytes: Uint8Array): Promise<unknown> {
     const { parse } = await import("yaml");
-    return parse(decodeText(bytes), { version: YAML_VERSION });
+    return parse(decodeText(bytes), { version: YAML_VERSION, customTags: withFullYears });
   }
 
   async encode(value: unknown): Promise<Uint8Array> {
