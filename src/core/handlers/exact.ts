@@ -43,9 +43,13 @@ export interface ValueRules {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+// `isWellFormed` (ES2024) is native and ~20x faster than the regex on long strings; older runtimes
+// lack it.
+const isWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
 /** True when a string has an unpaired surrogate, which UTF-8 cannot encode. */
 export function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
+  return isWellFormed ? !isWellFormed.call(text) : LONE_SURROGATE.test(text);
 }
 
 // Typed-array prototypes, looked up lazily: `Float16Array` and `Buffer` exist only in some runtimes.
