@@ -52,13 +52,13 @@ export function hasLoneSurrogate(text: string): boolean {
   return isWellFormed ? !isWellFormed.call(text) : LONE_SURROGATE.test(text);
 }
 
-// Typed-array prototypes, looked up lazily: `Float16Array` and `Buffer` exist only in some runtimes.
+// Typed-array prototypes cbor-x keeps (RFC 8746 tags), looked up lazily: `Buffer` exists only in
+// Node. `Float16Array` is left out: cbor-x has no tag for it.
 let typedPrototypes: Set<unknown> | undefined;
 function isTypedArrayProto(proto: unknown): boolean {
   if (!typedPrototypes) {
     const names = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array"];
-    names.push("Uint32Array", "Float16Array", "Float32Array", "Float64Array", "BigInt64Array");
-    names.push("BigUint64Array", "Buffer");
+    names.push("Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Buffer");
     const globals = globalThis as unknown as Record<string, { prototype?: unknown } | undefined>;
     typedPrototypes = new Set(names.map((n) => globals[n]?.prototype).filter((p) => p !== undefined));
   }
@@ -77,7 +77,8 @@ function describeKey(key: unknown, index: number): string {
 
 function kindOf(value: object): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" ? `a ${name}` : "a class instance";
+  if (typeof name !== "string" || name === "") return "a class instance";
+  return /^[AEIO]/.test(name) ? `an ${name}` : `a ${name}`;
 }
 
 /**
