@@ -3,11 +3,17 @@ import { describe, expect, it } from "vitest";
 import { AutoStore, MemoryBackend } from "../../src/node/index.js";
 import { testBackend } from "../conformance/backend.js";
 import { testStore } from "../conformance/store.js";
+import { testValues } from "../conformance/values.js";
 
 testBackend("memory", async () => ({ backend: new MemoryBackend() }));
 
 testStore("memory", async () => {
   const name = `t-${randomUUID()}`;
+  return { store: new AutoStore(`memory://${name}`), cleanup: async () => MemoryBackend.drop(name) };
+});
+
+testValues("memory", async () => {
+  const name = `v-${randomUUID()}`;
   return { store: new AutoStore(`memory://${name}`), cleanup: async () => MemoryBackend.drop(name) };
 });
 

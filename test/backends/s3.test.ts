@@ -19,6 +19,7 @@ import {
 } from "../../src/node/index.js";
 import { testBackend } from "../conformance/backend.js";
 import { testStore } from "../conformance/store.js";
+import { testValues } from "../conformance/values.js";
 import { type FaultProxy, startProxy } from "../helpers/proxy.js";
 import { type S3Server, startS3Server } from "../helpers/s3-server.js";
 
@@ -56,6 +57,17 @@ for (const transport of ["sdk", "fetch"] as const) {
     { propertyRuns: 12 },
   );
 }
+
+testValues(
+  "s3 (s3rver)",
+  async () => {
+    const store = new AutoStore(`s3://conformance/values-${randomUUID()}/`, {
+      options: new S3Options(s3.options()),
+    });
+    return { store, cleanup: () => store.close() };
+  },
+  { numRuns: 10 },
+);
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (data: Uint8Array) => new TextDecoder().decode(data);

@@ -1,13 +1,17 @@
 import { DataHandler } from "./handler.js";
-import { decodeText, encodeText, isJsonValue, isPlainObject } from "./values.js";
+import { jsonRefusal } from "./json.js";
+import { jsonLevel, parseJson, stringifyJson } from "./json-text.js";
+import { decodeText, encodeText, isPlainObject } from "./values.js";
 
-/** JSON Lines: an array of plain objects, one JSON document per line. */
+/** JSON Lines: an array of plain objects, one JSON document per line (Python's `json` on each). */
 export class JsonlHandler extends DataHandler {
   readonly extensions = [".jsonl", ".ndjson"];
   override priority = 12;
 
   canHandleData(value: unknown): boolean {
-    return Array.isArray(value) && value.length > 0 && value.every(isPlainObject) && isJsonValue(value);
+    return (
+      Array.isArray(value) && value.length > 0 && value.every(isPlainObject) && jsonLevel(value) !== undefined
+    );
   }
 
   decode(bytes: Uint8Array): unknown {
@@ -17,7 +21,7 @@ export class JsonlHandler extends DataHandler {
       const line = (lines[i] as string).trim();
       if (line === "") continue;
       try {
-        rows.push(JSON.parse(line));
+        rows.push(parseJson(line));
       } catch (err) {
         throw new SyntaxError(`line ${i + 1}: ${(err as Error).message}`);
       }
@@ -26,9 +30,9 @@ export class JsonlHandler extends DataHandler {
   }
 
   encode(value: unknown): Uint8Array {
-    if (!Array.isArray(value) || !isJsonValue(value)) {
-      throw new TypeError("JSON Lines holds an array of JSON values");
-    }
-    return encodeText(value.map((row) => `${JSON.stringify(row)}\n`).join(""));
+    if (!Array.isArray(value)) throw new TypeError("JSON Lines holds an array of JSON values");
+    const level = jsonLevel(value);
+    if (level === undefined) throw jsonRefusal(value, "use .cbor");
+    return encodeText(value.map((row) => `${stringifyJson(row, level)}\n`).join(""));
   }
 }
