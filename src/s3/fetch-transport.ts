@@ -236,7 +236,11 @@ export class FetchTransport implements S3Transport {
     const scheme = this.#config.scheme;
     const logger = this.#config.logger;
     const where = `${scheme}://${input.bucket}/${input.key}`;
-    const parts = partsOf(input.body, input.partSize, input.signal);
+    // A stream is cut into buffers of our own, used again once their part is up: memory stays at the
+    // parts in flight, where fresh buffers would pile up until the next full garbage collection.
+    const spare: Uint8Array[] = [];
+    const pooled = !ArrayBuffer.isView(input.body);
+    const parts = partsOf(input.body, input.partSize, input.signal, () => spare.pop());
     const first = await parts.next();
     const firstPart = first.done ? new Uint8Array(0) : first.value;
     const second = first.done ? undefined : await parts.next();
@@ -325,6 +329,7 @@ export class FetchTransport implements S3Transport {
       );
       etags[part.number - 1] = etag;
       loaded += part.data.length;
+      if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
       logger?.debug(`${scheme}: part ${part.number} of ${where} uploaded`);
       input.onProgress?.(loaded, input.size);
     };
@@ -545,6 +550,7 @@ async function* partsOf(
   body: Uint8Array | ReadableStream<Uint8Array>,
   size: number,
   signal?: AbortSignal,
+  reuse?: () => Uint8Array | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   if (ArrayBuffer.isView(body)) {
     for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
@@ -553,7 +559,8 @@ async function* partsOf(
   const reader = body.getReader();
   const onAbort = () => reader.cancel(abortReason(signal as AbortSignal)).catch(() => undefined);
   signal?.addEventListener("abort", onAbort, { once: true });
-  let buffer = new Uint8Array(size);
+  const fresh = () => reuse?.() ?? new Uint8Array(size);
+  let buffer = fresh();
   let filled = 0;
   try {
     for (;;) {
@@ -568,7 +575,7 @@ async function* partsOf(
         chunk = chunk.subarray(take);
         if (filled === size) {
           yield buffer;
-          buffer = new Uint8Array(size);
+          buffer = fresh();
           filled = 0;
         }
       }

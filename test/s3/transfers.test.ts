@@ -123,6 +123,32 @@ for (const transport of ["sdk", "fetch"] as const) {
       await backend.close();
     });
 
+    it("stores a long stream exactly when parts outnumber the uploads in flight, one failing once", async () => {
+      const backend = new S3Backend(`transfers/${transport}-long-stream/`, {
+        options: viaProxy({ transport, ...multipart }),
+      });
+      // Seven parts through two workers: part buffers are used again, and a retried part is sent again
+      // from its own buffer while the next parts are being read.
+      let failed = false;
+      proxy.setFaults({
+        every: 1,
+        kinds: ["slowdown"],
+        match: (r) => {
+          if (failed || r.query.get("partNumber") !== "3") return false;
+          failed = true;
+          return true;
+        },
+      });
+      const data = pattern(33 * MiB + 17, 11);
+      const written = await backend.write("long.bin", streamOf(data, 100_003));
+      expect(written.size).toBe(data.length);
+      expect(proxy.stats().faults).toBe(1);
+      expect(proxy.count("PUT", "partNumber")).toBe(8);
+      const raw = await rawBytes(`${transport}-long-stream/long.bin`);
+      expect(same(raw, data)).toBe(true);
+      await backend.close();
+    });
+
     it("aborts the multipart upload when the caller aborts midway", async () => {
       const backend = new S3Backend(`transfers/${transport}-abort/`, {
         options: viaProxy({ transport, ...multipart, maxConcurrency: 1 }),
