@@ -62,6 +62,11 @@ export interface Scenario {
   target?: number;
   /** One line printed under the table: what is compared, and anything a reader must know to judge it. */
   note?: string;
+  /**
+   * At most this many timed rounds, whatever `BENCH_ROUNDS` says: for scenarios whose figure does
+   * not need many samples (memory peaks) and whose rounds are long.
+   */
+  rounds?: number;
   /** Runs once before the warm-up round: temp folders, fixtures, clients. */
   setup?: () => Promise<void>;
   /**
@@ -227,7 +232,8 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
   };
   try {
     await s.setup?.();
-    for (let round = 0; round <= rounds; round++) {
+    const last = Math.min(rounds, s.rounds ?? rounds);
+    for (let round = 0; round <= last; round++) {
       // Round 0 is the warm-up: JIT, page cache, lazily created folders. Odd rounds run the subject
       // first, so whatever the first call of a round leaves behind (dirty pages, garbage) is shared.
       let b: number;

@@ -110,8 +110,11 @@ export class ConfigError extends AutoStoreError {
 
 /** The backend refused access (HTTP 403, EACCES, unknown credentials). */
 export class PermissionDeniedError extends AutoStoreError {
-  constructor(message: string, context: ErrorContext = {}) {
+  /** The service's own reason, where it gave one, e.g. `AccessDenied`, `InvalidAccessKeyId`, `EACCES`. */
+  readonly backendCode?: string;
+  constructor(message: string, context: ErrorContext & { backendCode?: string } = {}) {
     super(message, context, "PERMISSION_DENIED");
+    if (context.backendCode !== undefined) this.backendCode = context.backendCode;
   }
 }
 

@@ -180,6 +180,8 @@ export interface StreamResultOptions {
   range?: { start: number; end: number };
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
+  /** Where the body comes from, for the errors of a body whose length is wrong. */
+  source?: { uri: string; backend: string };
 }
 
 /** A {@link ReadResult} over a streamed body, taken once as bytes or as a stream. */
@@ -194,6 +196,12 @@ export function streamResult(
     taken = true;
   };
   const total = options.length;
+  const wrongLength = (message: string) =>
+    new BackendError(`read ${options.source?.uri ?? meta.key}: ${message}`, {
+      key: meta.key,
+      ...(options.source ?? {}),
+      backendCode: "WrongLength",
+    });
   let loaded = 0;
   const progress = (n: number) => {
     loaded += n;
@@ -209,14 +217,12 @@ export function streamResult(
         const out = allocate(total);
         let offset = 0;
         for await (const chunk of chunks) {
-          if (offset + chunk.length > total)
-            throw new Error(`${meta.key}: the body is longer than ${total} bytes`);
+          if (offset + chunk.length > total) throw wrongLength(`the body is longer than ${total} bytes`);
           out.set(chunk, offset);
           offset += chunk.length;
           progress(chunk.length);
         }
-        if (offset !== total)
-          throw new Error(`${meta.key}: the body ended after ${offset} of ${total} bytes`);
+        if (offset !== total) throw wrongLength(`the body ended after ${offset} of ${total} bytes`);
         return out;
       }
       const parts: Uint8Array[] = [];
@@ -450,6 +456,7 @@ export async function remoteRead(object: RemoteObject, options: ReadOptions = {}
   if (taken) resultOptions.range = taken;
   if (options.onProgress) resultOptions.onProgress = options.onProgress;
   if (options.signal) resultOptions.signal = options.signal;
+  resultOptions.source = { uri: object.uri, backend: object.backend };
   return streamResult(meta, chunks, resultOptions);
 }
 
@@ -523,7 +530,30 @@ function resumable(
       });
     };
   }
-  return resumableChunks(resume);
+  return typedChunks(resumableChunks(resume), context, options.signal);
+}
+
+/**
+ * The chunks, with any failure of the body (a connection reset, a stall, a length that does not
+ * add up) as a {@link BackendError} naming the object; an abort stays the signal's reason.
+ */
+async function* typedChunks(
+  chunks: AsyncGenerator<Uint8Array, void, undefined>,
+  context: { key: string; uri: string; backend: string },
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    if (signal?.aborted) throw abortReason(signal);
+    if (isAutoStoreError(err)) throw err;
+    const code = (err as { code?: unknown } | null)?.code;
+    throw new BackendError(`read ${context.uri}: the download failed: ${describeCause(err)}`, {
+      ...context,
+      cause: err,
+      ...(typeof code === "string" ? { backendCode: code } : {}),
+    });
+  }
 }
 
 // ---- requests over fetch ----
@@ -599,12 +629,19 @@ export function attemptSignal(
  * A body that fails with a `TimeoutError` when a read waits more than `idleMs` for bytes, so a
  * stalled transfer ends (and is resumed) instead of hanging. One timer per body, not per chunk: a
  * 64 MiB body arrives in thousands of chunks. Time the consumer spends between reads does not count.
+ * When `signal` aborts, a pending read ends at once with the signal's reason: the request's own
+ * signal no longer reaches a body once its headers have arrived.
  */
 export function watchIdle(
   body: ReadableStream<Uint8Array>,
   idleMs: number,
+  signal?: AbortSignal,
 ): AsyncIterable<Uint8Array> & { destroy(): void } {
   const reader = body.getReader();
+  const onAbort = () => {
+    clearTimeout(timer);
+    reader.cancel(abortReason(signal as AbortSignal)).catch(() => undefined);
+  };
   let waitingSince: number | undefined;
   let timedOut = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -624,11 +661,14 @@ export function watchIdle(
     async *[Symbol.asyncIterator]() {
       watch(idleMs);
       let done = false;
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       try {
         for (;;) {
           waitingSince = Date.now();
           const next = await reader.read();
           waitingSince = undefined;
+          if (signal?.aborted) throw abortReason(signal);
           if (timedOut) throw timeoutError(idleMs);
           if (next.done) {
             done = true;
@@ -638,12 +678,14 @@ export function watchIdle(
         }
       } finally {
         clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         if (!done) await reader.cancel().catch(() => undefined);
         reader.releaseLock();
       }
     },
     destroy() {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       reader.cancel().catch(() => undefined);
     },
   };

@@ -213,6 +213,8 @@ export class S3Backend implements Backend {
     let stream: ReadableStream<Uint8Array> | undefined;
     // Not `instanceof`: bytes made in another realm (an iframe, a vm context) are bytes too.
     if (ArrayBuffer.isView(body)) data = body;
+    // Known to need parts (a streamed copy): holding the first `threshold` bytes would only cost memory.
+    else if (options.size !== undefined && options.size > threshold) stream = body;
     else {
       // Read up to the threshold: a stream that ends within it goes up in one PUT (which the SDK can
       // retry, having the bytes), a longer one in parts.

@@ -94,7 +94,10 @@ export function toStoreError(err: unknown, context: FailureContext): unknown {
     return new KeyNotFoundError(`not found: ${context.uri}`, withStatus);
   }
   if (status === 403 || (code !== undefined && DENIED_CODES.has(code))) {
-    return new PermissionDeniedError(`${context.action} ${context.uri}: access denied${suffix}`, withStatus);
+    return new PermissionDeniedError(`${context.action} ${context.uri}: access denied${suffix}`, {
+      ...withStatus,
+      ...(code === undefined ? {} : { backendCode: code }),
+    });
   }
   if (code === "InvalidEndpoint" || code === "ERR_INVALID_URL") {
     return new ConfigError(`${context.action} ${context.uri}: invalid endpoint${suffix}`, withStatus);

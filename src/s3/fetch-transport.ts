@@ -128,12 +128,19 @@ export class FetchTransport implements S3Transport {
     return url;
   }
 
-  /** One S3 request with retries; resolves once the headers of a successful answer arrive. */
-  async #send(call: Call): Promise<Response> {
+  /**
+   * One S3 request with retries. `consume` reads the answer inside the attempt, so a body that breaks
+   * or stalls is retried like a failed request, and the caller's signal and the attempt's timeout
+   * reach the body as well as the headers. A consumer that hands the body on (GetObject) must bound
+   * it itself ({@link watchIdle}).
+   */
+  async #request<T>(call: Call, consume: (response: Response) => Promise<T>): Promise<T> {
     const url = this.#url(call.bucket, call.key, call.query);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(call.headers ?? {}))
       if (value !== undefined) headers[name] = value;
+    const streamed = typeof call.body === "object" && STREAMS_FIXED_LENGTH_BODIES;
+    if (streamed) headers["content-length"] = String((call.body as Uint8Array).length);
     const logger = this.#config.logger;
     for (let retry = 0; ; retry++) {
       if (call.signal?.aborted) throw abortReason(call.signal);
@@ -145,20 +152,26 @@ export class FetchTransport implements S3Transport {
         const signed = this.#signer
           ? await this.#signer.sign({ method: call.method, url, headers })
           : headers;
-        const init: RequestInit = { method: call.method, headers: signed, signal: attempt.signal };
-        if (call.body !== undefined) init.body = call.body as BodyInit;
+        const init: RequestInit & { duplex?: "half" } = {
+          method: call.method,
+          headers: signed,
+          signal: attempt.signal,
+        };
+        if (streamed) {
+          init.body = bytesStream(call.body as Uint8Array);
+          init.duplex = "half";
+        } else if (call.body !== undefined) init.body = call.body as BodyInit;
         response = await fetch(url, init);
+        if (response.ok || call.ok?.(response.status)) return await consume(response);
+        failure = await serviceError(response);
       } catch (err) {
         failure = attempt.timedOut() ? timeoutError(this.#config.timeoutMs, err) : err;
+        // A body left unread holds its connection.
+        await response?.body?.cancel().catch(() => undefined);
       } finally {
         attempt.clear();
       }
-      if (call.signal?.aborted) {
-        await response?.body?.cancel().catch(() => undefined);
-        throw abortReason(call.signal);
-      }
-      if (response && (response.ok || call.ok?.(response.status))) return response;
-      if (response) failure = await serviceError(response);
+      if (call.signal?.aborted) throw abortReason(call.signal);
       const { transient, reason, retryAfterMs } = classify(failure);
       const delay = this.#policy.next(retry + 1, transient, reason, retryAfterMs);
       if (delay === undefined) throw failure;
@@ -167,19 +180,23 @@ export class FetchTransport implements S3Transport {
   }
 
   async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
-    const response = await this.#send({
-      operation: "GetObject",
-      method: "GET",
-      bucket: input.bucket,
-      key: input.key,
-      headers: { range: input.range, "if-match": input.ifMatch, "if-none-match": input.ifNoneMatch },
-      signal: input.signal,
-      ...(input.ifNoneMatch === undefined ? {} : { ok: (status: number) => status === 304 }),
-    });
+    const response = await this.#request(
+      {
+        operation: "GetObject",
+        method: "GET",
+        bucket: input.bucket,
+        key: input.key,
+        headers: { range: input.range, "if-match": input.ifMatch, "if-none-match": input.ifNoneMatch },
+        signal: input.signal,
+        ...(input.ifNoneMatch === undefined ? {} : { ok: (status: number) => status === 304 }),
+      },
+      async (r) => r,
+    );
     const h = response.headers;
     const out: GetObjectOutput = {
       status: response.status,
-      body: watchIdle(response.body ?? emptyStream(), this.#config.timeoutMs),
+      // The body outlives the attempt: the idle timer and the caller's signal follow it from here.
+      body: watchIdle(response.body ?? emptyStream(), this.#config.timeoutMs, input.signal),
     };
     const length = h.get("content-length");
     if (length !== null) out.contentLength = Number(length);
@@ -195,36 +212,42 @@ export class FetchTransport implements S3Transport {
   }
 
   async headObject(input: ObjectAddress): Promise<S3ObjectInfo> {
-    const response = await this.#send({
-      operation: "HeadObject",
-      method: "HEAD",
-      bucket: input.bucket,
-      key: input.key,
-      signal: input.signal,
-    });
-    const h = response.headers;
-    return { size: Number(h.get("content-length") ?? 0), ...headerFields(h) };
+    return this.#request(
+      { operation: "HeadObject", method: "HEAD", bucket: input.bucket, key: input.key, signal: input.signal },
+      async (response) => {
+        const h = response.headers;
+        return { size: Number(h.get("content-length") ?? 0), ...headerFields(h) };
+      },
+    );
   }
 
   async putObject(input: PutObjectInput): Promise<WriteOutput> {
-    const response = await this.#send({
-      operation: "PutObject",
-      method: "PUT",
-      bucket: input.bucket,
-      key: input.key,
-      headers: { "content-type": input.contentType, "if-none-match": input.ifNoneMatch },
-      body: input.body,
-      signal: input.signal,
-    });
-    await response.body?.cancel();
-    return writeOutput(response);
+    return this.#request(
+      {
+        operation: "PutObject",
+        method: "PUT",
+        bucket: input.bucket,
+        key: input.key,
+        headers: { "content-type": input.contentType, "if-none-match": input.ifNoneMatch },
+        body: input.body,
+        signal: input.signal,
+      },
+      async (response) => {
+        await response.body?.cancel();
+        return writeOutput(response);
+      },
+    );
   }
 
   async upload(input: UploadInput): Promise<WriteOutput> {
     const scheme = this.#config.scheme;
     const logger = this.#config.logger;
     const where = `${scheme}://${input.bucket}/${input.key}`;
-    const parts = partsOf(input.body, input.partSize);
+    // A stream is cut into buffers of our own, used again once their part is up: memory stays at the
+    // parts in flight, where fresh buffers would pile up until the next full garbage collection.
+    const spare: Uint8Array[] = [];
+    const pooled = !ArrayBuffer.isView(input.body);
+    const parts = partsOf(input.body, input.partSize, input.signal, () => spare.pop());
     const first = await parts.next();
     const firstPart = first.done ? new Uint8Array(0) : first.value;
     const second = first.done ? undefined : await parts.next();
@@ -241,22 +264,27 @@ export class FetchTransport implements S3Transport {
       input.onProgress?.(firstPart.length, firstPart.length);
       return out;
     }
-    const created = await this.#send({
-      operation: "CreateMultipartUpload",
-      method: "POST",
-      bucket: input.bucket,
-      key: input.key,
-      query: { uploads: "" },
-      headers: { "content-type": input.contentType },
-      signal: input.signal,
-    });
-    const uploadId = text(await created.text(), "UploadId");
-    if (!uploadId)
-      throw new S3ServiceError(
-        created.status,
-        "InvalidResponse",
-        "CreateMultipartUpload returned no UploadId",
-      );
+    const uploadId = await this.#request(
+      {
+        operation: "CreateMultipartUpload",
+        method: "POST",
+        bucket: input.bucket,
+        key: input.key,
+        query: { uploads: "" },
+        headers: { "content-type": input.contentType },
+        signal: input.signal,
+      },
+      async (created) => {
+        const id = text(await created.text(), "UploadId");
+        if (!id)
+          throw new S3ServiceError(
+            created.status,
+            "InvalidResponse",
+            "CreateMultipartUpload returned no UploadId",
+          );
+        return id;
+      },
+    );
     logger?.info(`${scheme}: multipart upload of ${where} started (parts of ${input.partSize} bytes)`);
     const etags: string[] = [];
     let loaded = 0;
@@ -284,25 +312,31 @@ export class FetchTransport implements S3Transport {
       }
     };
     const uploadPart = async (part: { number: number; data: Uint8Array }): Promise<void> => {
-      const response = await this.#send({
-        operation: "UploadPart",
-        method: "PUT",
-        bucket: input.bucket,
-        key: input.key,
-        query: { partNumber: String(part.number), uploadId },
-        body: part.data,
-        signal: input.signal,
-      });
-      await response.body?.cancel();
-      const etag = response.headers.get("etag");
-      if (!etag)
-        throw new S3ServiceError(
-          response.status,
-          "InvalidResponse",
-          `part ${part.number} has no ETag (is ETag exposed by CORS?)`,
-        );
+      const etag = await this.#request(
+        {
+          operation: "UploadPart",
+          method: "PUT",
+          bucket: input.bucket,
+          key: input.key,
+          query: { partNumber: String(part.number), uploadId },
+          body: part.data,
+          signal: input.signal,
+        },
+        async (response) => {
+          await response.body?.cancel();
+          const tag = response.headers.get("etag");
+          if (!tag)
+            throw new S3ServiceError(
+              response.status,
+              "InvalidResponse",
+              `part ${part.number} has no ETag (is ETag exposed by CORS?)`,
+            );
+          return tag;
+        },
+      );
       etags[part.number - 1] = etag;
       loaded += part.data.length;
+      if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
       logger?.debug(`${scheme}: part ${part.number} of ${where} uploaded`);
       input.onProgress?.(loaded, input.size);
     };
@@ -315,25 +349,28 @@ export class FetchTransport implements S3Transport {
       const body = `<CompleteMultipartUpload>${etags
         .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`)
         .join("")}</CompleteMultipartUpload>`;
-      const completed = await this.#send({
-        operation: "CompleteMultipartUpload",
-        method: "POST",
-        bucket: input.bucket,
-        key: input.key,
-        query: { uploadId },
-        headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
-        body,
-        signal: input.signal,
-      });
-      // S3 can answer 200 and put the error in the body.
-      const xml = await completed.text();
-      const error = elements(xml, "Error")[0];
-      if (error !== undefined)
-        throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
+      const out = await this.#request(
+        {
+          operation: "CompleteMultipartUpload",
+          method: "POST",
+          bucket: input.bucket,
+          key: input.key,
+          query: { uploadId },
+          headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
+          body,
+          signal: input.signal,
+        },
+        async (completed) => {
+          const xml = await xmlBody(completed);
+          return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
+        },
+      );
       logger?.info(`${scheme}: multipart upload of ${where} completed (${etags.length} parts)`);
-      return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
+      return out;
     } catch (err) {
-      await this.#abortUpload(input.bucket, input.key, uploadId, where);
+      const cleanUp = this.#abortUpload(input.bucket, input.key, uploadId, where);
+      // An aborted call settles now; the clean-up (which never rejects) goes on without it.
+      if (!input.signal?.aborted) await cleanUp;
       throw err;
     } finally {
       await parts.return(undefined);
@@ -342,16 +379,18 @@ export class FetchTransport implements S3Transport {
 
   async #abortUpload(bucket: string, key: string, uploadId: string, where: string): Promise<void> {
     try {
-      const response = await this.#send({
-        operation: "AbortMultipartUpload",
-        method: "DELETE",
-        bucket,
-        key,
-        query: { uploadId },
-        // A signal of its own: the caller's may be the reason we are here, and already aborted.
-        signal: AbortSignal.timeout(this.#config.timeoutMs),
-      });
-      await response.body?.cancel();
+      await this.#request(
+        {
+          operation: "AbortMultipartUpload",
+          method: "DELETE",
+          bucket,
+          key,
+          query: { uploadId },
+          // A signal of its own: the caller's may be the reason we are here, and already aborted.
+          signal: AbortSignal.timeout(this.#config.timeoutMs),
+        },
+        discardBody,
+      );
       this.#config.logger?.info(`${this.#config.scheme}: multipart upload of ${where} aborted`);
     } catch (err) {
       this.#config.logger?.warn(
@@ -361,20 +400,22 @@ export class FetchTransport implements S3Transport {
   }
 
   async listObjects(input: ListInput): Promise<ListOutput> {
-    const response = await this.#send({
-      operation: "ListObjectsV2",
-      method: "GET",
-      bucket: input.bucket,
-      query: {
-        "list-type": "2",
-        prefix: input.prefix,
-        delimiter: input.delimiter,
-        "continuation-token": input.continuationToken,
-        "max-keys": input.maxKeys === undefined ? undefined : String(input.maxKeys),
+    const xml = await this.#request(
+      {
+        operation: "ListObjectsV2",
+        method: "GET",
+        bucket: input.bucket,
+        query: {
+          "list-type": "2",
+          prefix: input.prefix,
+          delimiter: input.delimiter,
+          "continuation-token": input.continuationToken,
+          "max-keys": input.maxKeys === undefined ? undefined : String(input.maxKeys),
+        },
+        signal: input.signal,
       },
-      signal: input.signal,
-    });
-    const xml = await response.text();
+      (response) => response.text(),
+    );
     const out: ListOutput = {
       objects: elements(xml, "Contents").map((entry) => {
         const object: ListOutput["objects"][number] = { key: text(entry, "Key") ?? "" };
@@ -394,28 +435,30 @@ export class FetchTransport implements S3Transport {
   }
 
   async deleteObject(input: ObjectAddress): Promise<void> {
-    const response = await this.#send({
-      operation: "DeleteObject",
-      method: "DELETE",
-      bucket: input.bucket,
-      key: input.key,
-      signal: input.signal,
-    });
-    await response.body?.cancel();
+    await this.#request(
+      {
+        operation: "DeleteObject",
+        method: "DELETE",
+        bucket: input.bucket,
+        key: input.key,
+        signal: input.signal,
+      },
+      discardBody,
+    );
   }
 
   async copyObject(input: CopyInput): Promise<CopyOutput> {
-    const response = await this.#send({
-      operation: "CopyObject",
-      method: "PUT",
-      bucket: input.bucket,
-      key: input.key,
-      headers: { "x-amz-copy-source": input.copySource, "x-amz-copy-source-if-match": input.ifMatch },
-      signal: input.signal,
-    });
-    const xml = await response.text();
-    const error = elements(xml, "Error")[0];
-    if (error !== undefined) throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
+    const xml = await this.#request(
+      {
+        operation: "CopyObject",
+        method: "PUT",
+        bucket: input.bucket,
+        key: input.key,
+        headers: { "x-amz-copy-source": input.copySource, "x-amz-copy-source-if-match": input.ifMatch },
+        signal: input.signal,
+      },
+      xmlBody,
+    );
     const out: CopyOutput = etagOf(text(xml, "ETag"));
     const modified = text(xml, "LastModified");
     if (modified !== undefined) out.modifiedTime = new Date(modified);
@@ -431,6 +474,37 @@ export class FetchTransport implements S3Transport {
 }
 
 // ---- helpers ----
+
+/**
+ * Node's `fetch` (undici) copies a byte body before sending it: a 64 MiB PUT held twice. A stream over
+ * the same bytes, with its length declared, goes out as it is. Browsers stream request bodies only
+ * over HTTP/2 (or not at all), so elsewhere the bytes are given as they are.
+ */
+const STREAMS_FIXED_LENGTH_BODIES =
+  typeof (globalThis as { process?: { versions?: { undici?: unknown } } }).process?.versions?.undici ===
+  "string";
+
+/** The bytes as a one-chunk stream: no copy. */
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      if (bytes.length > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel();
+}
+
+/** An XML answer's text; S3 can answer 200 and put the error in the body (CopyObject, CompleteMultipartUpload). */
+async function xmlBody(response: Response): Promise<string> {
+  const xml = await response.text();
+  const error = elements(xml, "Error")[0];
+  if (error !== undefined) throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
+  return xml;
+}
 
 function etagOf(etag: string | undefined): { etag?: string } {
   return etag === undefined ? {} : { etag };
@@ -475,21 +549,30 @@ function classify(err: unknown): { transient: boolean; reason: string; retryAfte
   return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 }
 
-/** A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. */
+/**
+ * A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. A
+ * source that stalls does not hold up an abort: the signal cancels the pending read.
+ */
 async function* partsOf(
   body: Uint8Array | ReadableStream<Uint8Array>,
   size: number,
+  signal?: AbortSignal,
+  reuse?: () => Uint8Array | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   if (ArrayBuffer.isView(body)) {
     for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
     return;
   }
   const reader = body.getReader();
-  let buffer = new Uint8Array(size);
+  const onAbort = () => reader.cancel(abortReason(signal as AbortSignal)).catch(() => undefined);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const fresh = () => reuse?.() ?? new Uint8Array(size);
+  let buffer = fresh();
   let filled = 0;
   try {
     for (;;) {
       const next = await reader.read();
+      if (signal?.aborted) throw abortReason(signal);
       if (next.done) break;
       let chunk = next.value;
       while (chunk.length > 0) {
@@ -499,13 +582,14 @@ async function* partsOf(
         chunk = chunk.subarray(take);
         if (filled === size) {
           yield buffer;
-          buffer = new Uint8Array(size);
+          buffer = fresh();
           filled = 0;
         }
       }
     }
     if (filled > 0) yield buffer.subarray(0, filled);
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }

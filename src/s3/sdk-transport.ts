@@ -192,7 +192,11 @@ export class SdkTransport implements S3Transport {
       const out = await upload.done();
       return written(out.ETag, (out as Dated)[SERVER_DATE]);
     } catch (err) {
-      if (uploadId !== undefined) await this.#abortUpload(input.bucket, input.key, uploadId, where);
+      if (uploadId !== undefined) {
+        const cleanUp = this.#abortUpload(input.bucket, input.key, uploadId, where);
+        // An aborted call settles now; the clean-up (which never rejects) goes on without it.
+        if (!input.signal?.aborted) await cleanUp;
+      }
       throw err;
     }
   }

@@ -7,7 +7,11 @@
  * - `drop`: the connection is closed before any answer;
  * - `slow500`: a 500 `InternalError`, after a delay;
  * - `truncate`: the request reaches the server, and the answer is cut off midway through its body;
- * - `stall`: the same, except that the connection stays open and silent (until the client gives up).
+ * - `stall`: the same, except that the connection stays open and silent (until the client gives up);
+ * - `overlong`: the whole answer, then `overlongBy` bytes more than its `Content-Length` said, on the
+ *   same connection (a broken server or middlebox), which is then closed;
+ * - `badrange`: a ranged answer whose `Content-Range` claims half the bytes its body holds;
+ * - `hang`: the request is never read nor answered, and the connection stays open.
  *
  * It can also hold answers back (`hold`): a slow link, on the test's cue rather than a timer, so a
  * race between a read and a write is forced the same way on every run.
@@ -23,7 +27,15 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** A fault the proxy can inject; see the module comment. */
-export type FaultKind = "slowdown" | "drop" | "slow500" | "truncate" | "stall";
+export type FaultKind =
+  | "slowdown"
+  | "drop"
+  | "slow500"
+  | "truncate"
+  | "stall"
+  | "overlong"
+  | "badrange"
+  | "hang";
 
 /** A request as the proxy saw it. */
 export interface ProxiedRequest {
@@ -47,6 +59,8 @@ export interface FaultPlan {
   slowMs?: number;
   /** How many body bytes a `truncate` or `stall` lets through. @default 1024 */
   truncateAfter?: number;
+  /** How many bytes an `overlong` answer sends past its `Content-Length`. @default 4096 */
+  overlongBy?: number;
 }
 
 /** Answers held back by {@link FaultProxy.hold}. */
@@ -162,6 +176,8 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
     const fault = pickFault(entry);
     if (fault !== undefined) entry.fault = fault;
     const plan = faults;
+    // Say nothing, read nothing: the client waits until it gives up.
+    if (fault === "hang") return;
 
     if (fault === "drop" || fault === "slowdown" || fault === "slow500") {
       // Read the whole request first, as a server that fails late would.
@@ -221,6 +237,37 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
           return;
         }
         entry.status = answer.statusCode ?? 502;
+        if (fault === "overlong") {
+          // Node's response refuses to write past Content-Length: write the answer on the socket.
+          const socket = req.socket;
+          const head = [`HTTP/1.1 ${entry.status} ${answer.statusMessage ?? ""}`];
+          for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+            const name = answer.rawHeaders[i] as string;
+            if (!/^(connection|keep-alive|transfer-encoding)$/i.test(name))
+              head.push(`${name}: ${answer.rawHeaders[i + 1]}`);
+          }
+          const chunks: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+          answer.on("end", () => {
+            const body = Buffer.concat(chunks);
+            if (answer.headers["content-length"] === undefined) head.push(`Content-Length: ${body.length}`);
+            const extra = Buffer.alloc(plan?.overlongBy ?? 4096, 0x78);
+            entry.bytesSent += body.length + extra.length;
+            socket.write(`${head.join("\r\n")}\r\n\r\n`);
+            socket.write(body);
+            socket.end(extra);
+          });
+          return;
+        }
+        const range = answer.headers["content-range"];
+        if (fault === "badrange" && typeof range === "string") {
+          const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(range);
+          if (match) {
+            const start = Number(match[1]);
+            const half = start + Math.floor((Number(match[2]) - start) / 2);
+            answer.headers["content-range"] = `bytes ${start}-${half}/${match[3]}`;
+          }
+        }
         res.writeHead(entry.status, answer.headers);
         const cuts = fault === "truncate" || fault === "stall";
         const limit = cuts ? (plan?.truncateAfter ?? 1024) : Number.POSITIVE_INFINITY;
