@@ -349,6 +349,19 @@ describe("http backend", () => {
     await expect(listing("notes.txt?X-Amz-Signature=abc")).rejects.toBeInstanceOf(UnsupportedOperationError);
   });
 
+  it("settles at once when aborted while the server has gone silent mid-body", async () => {
+    server.behaviour.stallNextGetAfter = 100_000;
+    const controller = new AbortController();
+    const result = await backend({ timeout: 10 }).read("mid.bin", { signal: controller.signal });
+    const reading = result.bytes();
+    setTimeout(() => controller.abort(), 100);
+    const aborted = performance.now();
+    await expect(reading).rejects.toMatchObject({ name: "AbortError" });
+    // The idle timeout is 10 s: settling well inside it shows the abort reached the stalled body.
+    expect(performance.now() - aborted).toBeLessThan(1_100);
+    server.behaviour.stallNextGetAfter = undefined;
+  });
+
   it("stops at once when aborted", async () => {
     const controller = new AbortController();
     controller.abort();

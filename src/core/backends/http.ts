@@ -192,7 +192,7 @@ export class HttpBackend implements Backend {
     const response = await this.#request("GET", key, headers, signal, ifNoneMatch !== undefined);
     const out: RemoteResponse = {
       status: response.status,
-      body: watchIdle(response.body ?? emptyStream(), this.#timeoutMs),
+      body: watchIdle(response.body ?? emptyStream(), this.#timeoutMs, signal),
     };
     Object.assign(out, headerMeta(response.headers));
     const length = response.headers.get("content-length");
@@ -247,7 +247,9 @@ export class HttpBackend implements Backend {
     // body itself tells its size.
     let counted = 0;
     try {
-      for await (const chunk of chunksOf(watchIdle(response.body ?? emptyStream(), this.#timeoutMs))) {
+      for await (const chunk of chunksOf(
+        watchIdle(response.body ?? emptyStream(), this.#timeoutMs, signal),
+      )) {
         throwIfAborted(signal);
         counted += chunk.length;
       }
