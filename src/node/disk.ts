@@ -8,6 +8,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
+import type { FolderOps } from "../core/backend.js";
 import {
   type Backend,
   bytesResult,
@@ -35,6 +36,7 @@ import {
 } from "../core/errors.js";
 import { TEMP_PREFIX, validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
+import { diskFolders } from "./disk-folders.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 
 export { TEMP_PREFIX };
@@ -89,6 +91,8 @@ export class DiskBackend implements Backend {
   /** The absolute folder, as given (resolved against the working directory). */
   readonly directory: string;
   #realRoot: string | undefined;
+  /** Real folders: AutoPath's `mkdir`, `rmdir` and `isDir` on disk. */
+  readonly folders: FolderOps = diskFolders(this);
 
   /** @param directory the root folder; created on the first write. */
   constructor(directory: string) {
