@@ -17,6 +17,7 @@ import {
   throwIfAborted,
 } from "../core/errors.js";
 import { validatePrefix } from "../core/keys.js";
+import { isInside } from "./disk.js";
 
 interface DiskLike {
   readonly directory: string;
@@ -44,7 +45,7 @@ export function diskFolders(disk: DiskLike): FolderOps {
     for (let existing = folder; ; existing = path.dirname(existing)) {
       try {
         const real = await fs.realpath(existing);
-        if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+        if (real !== realRoot && !isInside(realRoot, real)) {
           throw new PermissionDeniedError(
             `refused: ${disk.uri(key)} leads outside the store's root`,
             context(key),

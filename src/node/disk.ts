@@ -652,8 +652,9 @@ function listingFrame(folder: string, children: ListedChild[]): ListingFrame {
   return { folder, children, next: 0, folders: children.filter((c) => c.dir), entered: 0, started: 0 };
 }
 
-function isInside(realRoot: string, real: string): boolean {
-  return real.startsWith(realRoot + path.sep);
+export function isInside(realRoot: string, real: string): boolean {
+  // A root of `/` ends in the separator already.
+  return real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
 }
 
 /** Removes a temporary file whose writer is clearly gone; a file in use, or already gone, is left. */
