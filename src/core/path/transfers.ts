@@ -3,9 +3,8 @@
  * to local files and streams. Bodies stream (nothing holds a whole file); progress is counted on the
  * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
  */
-import { copyAcross, isCommonPrefix, type ObjectMeta, type Progress } from "../backend.js";
+import { isCommonPrefix, type ObjectMeta, type Progress } from "../backend.js";
 import {
-  AutoStoreError,
   InvalidKeyError,
   IsADirectoryError,
   KeyNotFoundError,
@@ -23,6 +22,7 @@ export type DownloadTarget = string | WritableStream<Uint8Array>;
 
 const MIB = 1024 * 1024;
 const INTERVAL_MS = 250;
+const PIECE = 256 * 1024;
 
 /** Reports progress no less often than every 1 MiB or 250 ms, and no more often than each chunk. */
 export class ProgressMeter {
@@ -61,20 +61,27 @@ function metered(
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
   signal?.addEventListener("abort", onAbort, { once: true });
   const finish = () => signal?.removeEventListener("abort", onAbort);
+  // A large chunk (a Blob's whole body) passes in pieces, so progress moves at least every piece.
+  let pending: Uint8Array | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           throwIfAborted(signal);
-          const next = await reader.read();
-          throwIfAborted(signal);
-          if (next.done) {
-            finish();
-            controller.close();
-            return;
+          if (!pending) {
+            const next = await reader.read();
+            throwIfAborted(signal);
+            if (next.done) {
+              finish();
+              controller.close();
+              return;
+            }
+            pending = next.value;
           }
-          meter.add(next.value.length);
-          controller.enqueue(next.value);
+          const piece = pending.length > PIECE ? pending.subarray(0, PIECE) : pending;
+          pending = pending.length > PIECE ? pending.subarray(PIECE) : undefined;
+          meter.add(piece.length);
+          controller.enqueue(piece);
         } catch (err) {
           finish();
           controller.error(err);
@@ -288,14 +295,17 @@ async function copyFile(
     const server = await dst.copyFrom?.(src, fromKey, toKey, signal);
     if (server) written = server;
     else {
-      const meter = new ProgressMeter(undefined, options.onProgress);
-      written = await copyAcross(src, fromKey, dst, toKey, {
+      // Streamed through the meter: progress as the bytes pass, whatever the destination reports.
+      const source = await src.read(fromKey, signal);
+      const meter = new ProgressMeter(source.meta.size, options.onProgress);
+      written = await dst.write(toKey, metered(source.stream(), meter, options.signal), {
         ...signal,
-        onProgress: (p) => meter.add(p.loaded - meter.loaded),
+        size: source.meta.size,
+        ...(source.meta.contentType ? { contentType: source.meta.contentType } : {}),
       });
+      throwIfAborted(options.signal);
     }
   }
   if (remove && !(src === dst && src.rename)) await src.delete(fromKey, signal);
   options.onProgress?.({ loaded: written.size, total: written.size });
-  if (!written) throw new AutoStoreError(`copy ${from.uri}: nothing written`);
 }
