@@ -1,0 +1,84 @@
+/**
+ * AutoPath edges: the memory scheme, `dir/` marker objects that other tools write on S3, a bucket's
+ * root as a folder, and bad input that must fail before anything is written.
+ */
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AutoPath,
+  AutoStore,
+  DirectoryNotEmptyError,
+  InvalidKeyError,
+  isAutoStoreError,
+} from "../../src/node/index.js";
+import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+
+let server: S3Server;
+const stores: AutoStore[] = [];
+beforeAll(async () => {
+  server = await startS3Server({ buckets: ["edges", "empty"] });
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await AutoPath.clearDefaultStores();
+  await server?.stop();
+});
+
+describe("AutoPath edges", () => {
+  it("works on memory:// without a store", async () => {
+    const p = new AutoPath("memory://autopath-edges/a/b.json");
+    await p.save({ b: 1 });
+    expect(await p.load()).toEqual({ b: 1 });
+    expect(await p.parent.isDir()).toBe(true);
+    const names: string[] = [];
+    for await (const c of new AutoPath("memory://autopath-edges/a").iterdir()) names.push(String(c));
+    expect(names).toEqual(["memory://autopath-edges/a/b.json"]);
+  });
+
+  it("skips a folder's own dir/ marker object and treats the bucket root as a folder", async () => {
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      region: server.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    });
+    await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/", Body: "" }));
+    await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/x.txt", Body: "x" }));
+    client.destroy();
+    const s3 = new AutoStore("s3://edges/", server.options());
+    stores.push(s3);
+    const children: string[] = [];
+    for await (const c of s3.path("folder").iterdir()) children.push(c.name);
+    expect(children).toEqual(["x.txt"]);
+    const globbed: string[] = [];
+    for await (const c of s3.path("folder").glob("*")) globbed.push(c.name);
+    expect(globbed).toEqual(["x.txt"]);
+    await expect(s3.path("folder").rmdir()).rejects.toBeInstanceOf(DirectoryNotEmptyError);
+    await s3.path("folder/x.txt").unlink();
+    await s3.path("folder").rmdir();
+    expect(await s3.path("folder").exists()).toBe(false);
+    const empty = new AutoPath("s3://empty", { store: new AutoStore("s3://empty/", server.options()) });
+    stores.push(empty.store);
+    expect(empty.name).toBe("");
+    expect(empty.parent.equals(empty)).toBe(true);
+    expect(await empty.isDir()).toBe(true);
+  });
+
+  it("refuses bad arguments with InvalidKeyError", async () => {
+    const p = new AutoPath("s3://b/data/x.csv");
+    expect(() => p.withSuffix("bad")).toThrow(InvalidKeyError);
+    expect(() => p.withName("a/b")).toThrow(InvalidKeyError);
+    expect(() => p.relativeTo("s3://b/other")).toThrow(InvalidKeyError);
+    expect(() => p.relativeTo("s3://c/data")).toThrow(InvalidKeyError);
+    expect(() => new AutoPath("s3://b").withName("x")).toThrow(InvalidKeyError);
+    expect(() => p.match("")).toThrow(InvalidKeyError);
+    const err = (() => {
+      try {
+        p.withSuffix("bad");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isAutoStoreError(err, "INVALID_KEY")).toBe(true);
+  });
+});
