@@ -6,6 +6,7 @@ import type { Progress } from "../backend.js";
 import { InvalidKeyError } from "../errors.js";
 import type { AutoStore, FileMetadata } from "../store.js";
 import { clearDefaultStores, defaultStoreFor } from "./defaults.js";
+import * as folders from "./folders.js";
 import * as io from "./io.js";
 import {
   asUriOf,
@@ -231,31 +232,31 @@ export class AutoPath {
   }
   /** The folder's direct children (files and sub-folders). */
   iterdir(options?: PathCallOptions): AsyncIterable<AutoPath> {
-    return io.iterdir(this, options);
+    return folders.iterdir(this, options);
   }
   /** Files under this folder matching a glob (`*.csv`, `**\/*.parquet`). */
   glob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
-    return io.glob(this, pattern, options);
+    return folders.glob(this, pattern, options);
   }
   /** `glob("**\/" + pattern)`: matching files at any depth. */
   rglob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
-    return io.glob(this, `**/${pattern}`, options);
+    return folders.glob(this, `**/${pattern}`, options);
   }
   /** Makes the folder on disk; on object stores checks and writes nothing (a prefix needs no making). */
   mkdir(options?: PathCallOptions & { parents?: boolean; existOk?: boolean }): Promise<void> {
-    return io.mkdir(this, options);
+    return folders.mkdir(this, options);
   }
   /** Removes an empty folder (`DirectoryNotEmptyError` otherwise). */
   rmdir(options?: PathCallOptions): Promise<void> {
-    return io.rmdir(this, options);
+    return folders.rmdir(this, options);
   }
   /** Removes the file; a missing one is `KeyNotFoundError` unless `missingOk`. */
   unlink(options?: PathCallOptions & { missingOk?: boolean }): Promise<void> {
-    return io.unlink(this, options);
+    return folders.unlink(this, options);
   }
   /** Removes the file, or the folder with everything in it. */
   delete(options?: PathCallOptions): Promise<void> {
-    return io.deleteTree(this, options);
+    return folders.deleteTree(this, options);
   }
   /** Copies the file (or the folder's whole tree) to `target`; returns the target. */
   copyTo(target: string | AutoPath, options?: PathTransferOptions): Promise<AutoPath> {

@@ -3,21 +3,17 @@
  * a folder is a real folder where the backend has them (`Backend.folders`) and a prefix with objects
  * under it elsewhere.
  */
-import { deletePrefix, isCommonPrefix, isDirectory, listObjects } from "../backend.js";
+import { isDirectory } from "../backend.js";
 import {
-  AlreadyExistsError,
   AutoStoreError,
-  DirectoryNotEmptyError,
   describeCause,
   InvalidKeyError,
   IsADirectoryError,
   isAutoStoreError,
   KeyNotFoundError,
-  NotADirectoryError,
   ReadOnlyError,
   UnsupportedFormatError,
 } from "../errors.js";
-import { compileGlob } from "../glob.js";
 import type { AutoStore, FileMetadata } from "../store.js";
 import type { AutoPath, PathCallOptions, PathTransferOptions } from "./autopath.js";
 import { defaultStoreFor } from "./defaults.js";
@@ -50,7 +46,7 @@ export function locate(path: AutoPath): Located {
 }
 
 /** Runs an I/O step so that it rejects with the signal's reason once aborted, else an AutoStoreError. */
-async function guard<T>(
+export async function guard<T>(
   action: string,
   path: AutoPath,
   options: PathCallOptions | undefined,
@@ -72,11 +68,11 @@ export function typed(err: unknown, action: string, path: AutoPath, signal?: Abo
   });
 }
 
-function context(at: Located) {
+export function context(at: Located) {
   return { key: at.storeKey, uri: at.uri, backend: at.target.backend.scheme };
 }
 
-function checkWritable(at: Located, action: string): void {
+export function checkWritable(at: Located, action: string): void {
   if (!at.target.backend.capabilities.writable) {
     throw new ReadOnlyError(
       `${action} ${at.uri}: the ${at.target.backend.scheme} backend is read-only`,
@@ -85,7 +81,7 @@ function checkWritable(at: Located, action: string): void {
   }
 }
 
-async function fileExists(at: Located, signal?: AbortSignal): Promise<boolean> {
+export async function fileExists(at: Located, signal?: AbortSignal): Promise<boolean> {
   if (at.target.key === "") return false;
   try {
     await at.target.backend.head(at.target.key, { signal });
@@ -96,7 +92,7 @@ async function fileExists(at: Located, signal?: AbortSignal): Promise<boolean> {
   }
 }
 
-async function folderExists(at: Located, signal?: AbortSignal): Promise<boolean> {
+export async function folderExists(at: Located, signal?: AbortSignal): Promise<boolean> {
   const { backend, key } = at.target;
   if (backend.folders) return backend.folders.isFolder(key, { signal });
   if (key !== "") return isDirectory(backend, key, { signal });
@@ -120,7 +116,12 @@ export const isDir = (path: AutoPath, o?: PathCallOptions) =>
   guard("isDir", path, o, (at) => folderExists(at, o?.signal));
 
 /** A missing file's error: `IsADirectoryError` when a folder stands there. */
-async function notAFile(at: Located, err: unknown, action: string, signal?: AbortSignal): Promise<unknown> {
+export async function notAFile(
+  at: Located,
+  err: unknown,
+  action: string,
+  signal?: AbortSignal,
+): Promise<unknown> {
   if ((at.target.key === "" || err instanceof KeyNotFoundError) && (await folderExists(at, signal))) {
     return new IsADirectoryError(`${action} ${at.uri}: it is a folder`, { ...context(at), cause: err });
   }
@@ -194,128 +195,6 @@ export const writeText = (path: AutoPath, text: string, o?: PathTransferOptions)
       throw new InvalidKeyError(`writeText ${at.uri}: text must be a string`, context(at));
     return writeAt(at, new TextEncoder().encode(text), o);
   });
-
-const folderPrefix = (key: string) => (key === "" ? "" : `${key}/`);
-
-export async function* iterdir(path: AutoPath, o?: PathCallOptions): AsyncIterable<AutoPath> {
-  const at = locate(path);
-  try {
-    if (await fileExists(at, o?.signal))
-      throw new NotADirectoryError(`iterdir ${at.uri}: it is a file`, context(at));
-    const prefix = folderPrefix(at.target.key);
-    let seen = 0;
-    for await (const entry of at.target.backend.list(prefix, { signal: o?.signal, delimiter: true })) {
-      const name = (isCommonPrefix(entry) ? entry.prefix : entry.key).slice(prefix.length).replace(/\/$/, "");
-      // The folder's own `dir/` marker object (written by consoles and other tools) is not a child.
-      if (name === "") continue;
-      seen++;
-      yield path.joinpath(name);
-    }
-    if (seen === 0 && !(await folderExists(at, o?.signal)))
-      throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
-  } catch (err) {
-    throw typed(err, "iterdir", path, o?.signal);
-  }
-}
-
-export async function* glob(path: AutoPath, pattern: string, o?: PathCallOptions): AsyncIterable<AutoPath> {
-  const at = locate(path);
-  try {
-    if (typeof pattern !== "string" || pattern === "" || pattern.startsWith("/") || pattern.includes("\\")) {
-      throw new InvalidKeyError(
-        `glob ${at.uri}: invalid pattern ${JSON.stringify(pattern)}: a non-empty relative pattern without backslashes`,
-        context(at),
-      );
-    }
-    const prefix = folderPrefix(at.target.key);
-    const compiled = compileGlob(prefix + pattern);
-    for await (const entry of at.target.backend.list(compiled.prefix, {
-      signal: o?.signal,
-      delimiter: compiled.shallow,
-    })) {
-      if (isCommonPrefix(entry) || entry.key.endsWith("/") || !compiled.matches(entry.key)) continue;
-      yield path.joinpath(entry.key.slice(prefix.length));
-    }
-  } catch (err) {
-    throw typed(err, "glob", path, o?.signal);
-  }
-}
-
-export const mkdir = (path: AutoPath, o: PathCallOptions & { parents?: boolean; existOk?: boolean } = {}) =>
-  guard("mkdir", path, o, async (at) => {
-    checkWritable(at, "mkdir");
-    const { backend, key } = at.target;
-    if (backend.folders) return backend.folders.makeFolder(key, o);
-    // A prefix needs no making: check what a local folder would refuse, and write nothing.
-    if (await fileExists(at, o.signal))
-      throw new AlreadyExistsError(`mkdir ${at.uri}: a file is there`, context(at));
-    if (!o.existOk && (await folderExists(at, o.signal))) {
-      throw new AlreadyExistsError(
-        `mkdir ${at.uri}: the folder already exists (pass existOk: true)`,
-        context(at),
-      );
-    }
-  });
-
-export const rmdir = (path: AutoPath, o: PathCallOptions = {}) =>
-  guard("rmdir", path, o, async (at) => {
-    checkWritable(at, "rmdir");
-    const { backend, key } = at.target;
-    if (await fileExists(at, o.signal))
-      throw new NotADirectoryError(`rmdir ${at.uri}: it is a file`, context(at));
-    if (backend.folders) return backend.folders.removeFolder(key, o);
-    for await (const entry of listObjects(backend, folderPrefix(key), o)) {
-      if (entry.key === folderPrefix(key)) continue;
-      throw new DirectoryNotEmptyError(
-        `rmdir ${at.uri}: the folder is not empty; delete() removes it with its contents`,
-        context(at),
-      );
-    }
-    // An empty folder on an object store is at most a `dir/` marker object: remove it if there is one.
-    await backend.delete(folderPrefix(key), o).catch(() => undefined);
-  });
-
-export const unlink = (path: AutoPath, o: PathCallOptions & { missingOk?: boolean } = {}) =>
-  guard("unlink", path, o, async (at) => {
-    checkWritable(at, "unlink");
-    try {
-      if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
-      await at.target.backend.delete(at.target.key, o);
-    } catch (err) {
-      const why = await notAFile(at, err, "unlink", o.signal);
-      if (why instanceof KeyNotFoundError && o.missingOk) return;
-      throw why;
-    }
-  });
-
-export const deleteTree = (path: AutoPath, o: PathCallOptions = {}) =>
-  guard("delete", path, o, async (at) => {
-    checkWritable(at, "delete");
-    const { backend, key } = at.target;
-    let removed = 0;
-    if (await fileExists(at, o.signal)) {
-      await backend.delete(key, o);
-      removed++;
-    }
-    removed += await deletePrefix(backend, folderPrefix(key), o);
-    if (backend.folders && key !== "" && (await backend.folders.isFolder(key, o))) {
-      await removeEmptyTree(at, o);
-      removed++;
-    }
-    if (removed === 0) throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
-  });
-
-/** Removes a disk folder whose files are gone: its empty sub-folders first. */
-async function removeEmptyTree(at: Located, o: PathCallOptions): Promise<void> {
-  const folders = at.target.backend.folders;
-  if (!folders) return;
-  const subfolders: string[] = [];
-  for await (const entry of at.target.backend.list(folderPrefix(at.target.key), { ...o, delimiter: true })) {
-    if (isCommonPrefix(entry)) subfolders.push(entry.prefix.replace(/\/$/, ""));
-  }
-  for (const sub of subfolders) await removeEmptyTree({ ...at, target: { ...at.target, key: sub } }, o);
-  await folders.removeFolder(at.target.key, o);
-}
 
 /** The handler extension of a path: `format`'s, else its own name's; undefined when neither names one. */
 function extensionOf(at: Located, path: AutoPath, format: string | undefined): string | undefined {

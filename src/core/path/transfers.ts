@@ -4,13 +4,9 @@
  * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
  */
 import { isCommonPrefix, type ObjectMeta, type Progress } from "../backend.js";
-import {
-  InvalidKeyError,
-  IsADirectoryError,
-  KeyNotFoundError,
-  throwIfAborted,
-} from "../errors.js";
+import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
+import { deleteTree } from "./folders.js";
 import * as io from "./io.js";
 import { type Located, locate, typed } from "./io.js";
 import { localFiles } from "./local-files.js";
@@ -268,7 +264,7 @@ export async function copyTo(
     const base = to.target.key === "" ? "" : `${to.target.key}/`;
     for (const key of keys) await copyFile(from, key, to, base + key.slice(prefix.length), remove, options);
     if (remove && from.target.backend.folders && (await io.isDir(path, options)))
-      await io.deleteTree(path, options);
+      await deleteTree(path, options);
     return target;
   } catch (err) {
     throw typed(err, action, path, options.signal);
