@@ -10,5 +10,6 @@ import "./s3.js";
 import "./bare-keys.js";
 import "./tables.js";
 import "./cache.js";
+import "./autopath.js";
 
 await runScenarios();
