@@ -82,3 +82,17 @@ describe("AutoPath edges", () => {
     expect(isAutoStoreError(err, "INVALID_KEY")).toBe(true);
   });
 });
+
+describe("progress of memory reads", () => {
+  it("a memory read reports its end with loaded === total", async () => {
+    const store = new AutoStore("memory://progress-read");
+    stores.push(store);
+    await store.set("x.bin", new Uint8Array(3 * 1024 * 1024));
+    const events: Array<{ loaded: number; total?: number }> = [];
+    await store.get("x.bin", { onProgress: (e) => events.push({ ...e }) });
+    expect(events.at(-1)).toEqual({ loaded: 3 * 1024 * 1024, total: 3 * 1024 * 1024 });
+    const path: Array<{ loaded: number; total?: number }> = [];
+    await store.path("x.bin").readBytes({ onProgress: (e) => path.push({ ...e }) });
+    expect(path.at(-1)).toEqual({ loaded: 3 * 1024 * 1024, total: 3 * 1024 * 1024 });
+  });
+});

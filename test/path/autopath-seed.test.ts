@@ -404,6 +404,9 @@ describe("AutoPath without explicit store", () => {
     expect(await web.load()).toEqual({ rows: 3 });
     expect((await web.stat()).size).toBe((await p.stat()).size);
     expect(await web.exists()).toBe(true);
+    expect(await web.isDir()).toBe(false);
+    expect(await web.withName("missing.json").exists()).toBe(false);
+    await expect(web.withName("missing.json").load()).rejects.toMatchObject({ code: "KEY_NOT_FOUND" });
     await expect(web.writeText("x")).rejects.toBeInstanceOf(ReadOnlyError);
     await expect(web.save({ x: 1 })).rejects.toBeInstanceOf(ReadOnlyError);
     await expect(web.mkdir()).rejects.toBeInstanceOf(ReadOnlyError);

@@ -191,6 +191,10 @@ export class AutoPath {
   toJSON(): string {
     return formatPath(this.#pure);
   }
+  /** What `console.log` shows on Node. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `AutoPath(${formatPath(this.#pure)})`;
+  }
   /** The parsed path, for the I/O modules. @internal */
   get pure(): PurePath {
     return this.#pure;

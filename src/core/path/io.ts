@@ -13,6 +13,7 @@ import {
   KeyNotFoundError,
   ReadOnlyError,
   UnsupportedFormatError,
+  UnsupportedOperationError,
 } from "../errors.js";
 import type { AutoStore, FileMetadata } from "../store.js";
 import type { AutoPath, PathCallOptions, PathTransferOptions } from "./autopath.js";
@@ -95,13 +96,22 @@ export async function fileExists(at: Located, signal?: AbortSignal): Promise<boo
 export async function folderExists(at: Located, signal?: AbortSignal): Promise<boolean> {
   const { backend, key } = at.target;
   if (backend.folders) return backend.folders.isFolder(key, { signal });
-  if (key !== "") return isDirectory(backend, key, { signal });
+  if (key !== "") {
+    try {
+      return await isDirectory(backend, key, { signal });
+    } catch (err) {
+      // A backend without listings (HTTP): a URL names a file or nothing.
+      if (err instanceof UnsupportedOperationError) return false;
+      throw err;
+    }
+  }
   // The root (a bucket) is a folder while it exists, empty or not.
   try {
     for await (const _ of backend.list("", { signal, delimiter: true })) break;
     return true;
   } catch (err) {
-    if (err instanceof KeyNotFoundError || (isAutoStoreError(err) && err.status === 404)) return false;
+    if (err instanceof KeyNotFoundError || err instanceof UnsupportedOperationError) return false;
+    if (isAutoStoreError(err) && err.status === 404) return false;
     throw err;
   }
 }
