@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AutoPath,
   AutoStore,
+  ConfigError,
   DirectoryNotEmptyError,
   InvalidKeyError,
   isAutoStoreError,
@@ -94,5 +95,28 @@ describe("progress of memory reads", () => {
     const path: Array<{ loaded: number; total?: number }> = [];
     await store.path("x.bin").readBytes({ onProgress: (e) => path.push({ ...e }) });
     expect(path.at(-1)).toEqual({ loaded: 3 * 1024 * 1024, total: 3 * 1024 * 1024 });
+  });
+});
+
+describe("AutoPath options and default stores", () => {
+  it("refuses unknown or mistyped options with ConfigError before any I/O", async () => {
+    const p = new AutoPath("memory://autopath-options/x.json");
+    await expect(p.mkdir({ parent: true } as never)).rejects.toMatchObject({
+      code: "CONFIG_ERROR",
+      field: "parent",
+    });
+    await expect(p.load({ ignoreCache: "yes" } as never)).rejects.toMatchObject({ code: "CONFIG_ERROR" });
+    await expect(p.uploadFrom(new Blob(["x"]), { onProgres: () => {} } as never)).rejects.toMatchObject({
+      code: "CONFIG_ERROR",
+    });
+    expect(await p.exists()).toBe(false);
+  });
+
+  it("never keeps a default store whose making failed", async () => {
+    const p = new AutoPath("autopath-later://space/x.json");
+    expect(() => p.store).toThrow(ConfigError);
+    AutoStore.registerScheme("autopath-later", "memory");
+    await p.save({ ok: 1 });
+    expect(await p.load()).toEqual({ ok: 1 });
   });
 });

@@ -3,6 +3,7 @@
  * ones on disk, prefixes on object stores, where `mkdir` writes nothing).
  */
 import { deletePrefix, isCommonPrefix, listObjects } from "../backend.js";
+import { checkCallOptions } from "../call-options.js";
 import {
   AlreadyExistsError,
   DirectoryNotEmptyError,
@@ -27,8 +28,9 @@ import {
 export const folderPrefix = (key: string) => (key === "" ? "" : `${key}/`);
 
 export async function* iterdir(path: AutoPath, o?: PathCallOptions): AsyncIterable<AutoPath> {
-  const at = locate(path);
   try {
+    checkCallOptions("AutoPath.iterdir", o);
+    const at = locate(path);
     if (await fileExists(at, o?.signal))
       throw new NotADirectoryError(`iterdir ${at.uri}: it is a file`, context(at));
     const prefix = folderPrefix(at.target.key);
@@ -48,8 +50,9 @@ export async function* iterdir(path: AutoPath, o?: PathCallOptions): AsyncIterab
 }
 
 export async function* glob(path: AutoPath, pattern: string, o?: PathCallOptions): AsyncIterable<AutoPath> {
-  const at = locate(path);
   try {
+    checkCallOptions("AutoPath.glob", o);
+    const at = locate(path);
     if (typeof pattern !== "string" || pattern === "" || pattern.startsWith("/") || pattern.includes("\\")) {
       throw new InvalidKeyError(
         `glob ${at.uri}: invalid pattern ${JSON.stringify(pattern)}: a non-empty relative pattern without backslashes`,

@@ -3,7 +3,9 @@
  * a folder is a real folder where the backend has them (`Backend.folders`) and a prefix with objects
  * under it elsewhere.
  */
+
 import { isDirectory } from "../backend.js";
+import { type CallOptionKind, checkCallOptions } from "../call-options.js";
 import {
   AutoStoreError,
   describeCause,
@@ -20,6 +22,21 @@ import type { AutoPath, PathCallOptions, PathTransferOptions } from "./autopath.
 import { defaultStoreFor } from "./defaults.js";
 import { type StoreTarget, storeInternals } from "./internals.js";
 import { asUriOf, formatPath } from "./pure.js";
+
+const TRANSFER = { onProgress: "function" } as const;
+/** The options each AutoPath call takes besides `signal`: others are a `ConfigError` (a typo). */
+export const OPTION_FIELDS: Readonly<Record<string, Readonly<Record<string, CallOptionKind>>>> = {
+  read: { ...TRANSFER, ignoreCache: "boolean" },
+  write: TRANSFER,
+  load: { ...TRANSFER, ignoreCache: "boolean", format: "string" },
+  save: { ...TRANSFER, format: "string" },
+  mkdir: { parents: "boolean", existOk: "boolean" },
+  unlink: { missingOk: "boolean" },
+  uploadFrom: { ...TRANSFER, size: "number" },
+  downloadTo: TRANSFER,
+  copyTo: TRANSFER,
+  moveTo: TRANSFER,
+};
 
 /** A path's place: its store, its key there, and the backend that key routes to. */
 export interface Located {
@@ -54,6 +71,7 @@ export async function guard<T>(
   run: (at: Located) => Promise<T>,
 ): Promise<T> {
   try {
+    checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
     return await run(locate(path));
   } catch (err) {
     throw typed(err, action, path, options?.signal);

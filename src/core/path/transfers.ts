@@ -4,11 +4,12 @@
  * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
  */
 import { isCommonPrefix, type ObjectMeta, type Progress } from "../backend.js";
+import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
 import { deleteTree } from "./folders.js";
 import * as io from "./io.js";
-import { type Located, locate, typed } from "./io.js";
+import { type Located, locate, OPTION_FIELDS, typed } from "./io.js";
 import { localFiles } from "./local-files.js";
 
 /** What `uploadFrom` takes: a local path (Node), a Node `Readable`, a web `ReadableStream`, a `Blob`. */
@@ -149,6 +150,7 @@ export async function uploadFrom(
   options: PathTransferOptions & { size?: number } = {},
 ): Promise<void> {
   try {
+    checkCallOptions("AutoPath.uploadFrom", options, OPTION_FIELDS.uploadFrom);
     throwIfAborted(options.signal);
     const at = locate(path);
     if (typeof source !== "string") {
@@ -185,6 +187,7 @@ export async function downloadTo(
   options: PathTransferOptions = {},
 ): Promise<void> {
   try {
+    checkCallOptions("AutoPath.downloadTo", options, OPTION_FIELDS.downloadTo);
     throwIfAborted(options.signal);
     const at = locate(path);
     if (typeof target !== "string") {
@@ -245,6 +248,7 @@ export async function copyTo(
 ): Promise<AutoPath> {
   const action = remove ? "moveTo" : "copyTo";
   try {
+    checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
     const from = locate(path);
     const to = locate(target);
     if (await io.isFile(path, options)) {
