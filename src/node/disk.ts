@@ -41,6 +41,8 @@ import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 
 export { TEMP_PREFIX };
 
+const PROGRESS_STEP = 1024 * 1024;
+
 // Files up to this size are read in one pass when opened; larger ones stay open until their body is
 // taken as bytes or as a stream.
 const EAGER_READ_LIMIT = 8 * 1024 * 1024;
@@ -396,7 +398,13 @@ export class DiskBackend implements Backend {
         // Plain descriptors, and the metadata from the open file: a rename keeps its inode and time.
         const fd = await fdOpen(temp, "wx");
         try {
-          await fdWriteAll(fd, body);
+          // With a watcher, in steps of 1 MiB: progress moves while a large value is written.
+          const step = options.onProgress ? PROGRESS_STEP : body.length || 1;
+          for (let at = 0; at < body.length; at += step) {
+            throwIfAborted(options.signal);
+            await fdWriteAll(fd, body.subarray(at, at + step));
+            if (at + step < body.length) options.onProgress?.({ loaded: at + step, total: body.length });
+          }
           stat = await fdStat(fd);
         } finally {
           await fdClose(fd);
