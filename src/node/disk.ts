@@ -20,6 +20,7 @@ import {
   type ListOptions,
   notModifiedResult,
   type ObjectMeta,
+  type Progress,
   type ReadOptions,
   type ReadResult,
   resolveRange,
@@ -151,11 +152,14 @@ export class DiskBackend implements Backend {
       if (length > EAGER_READ_LIMIT) return undefined;
       const data = new Uint8Array(length);
       let done = 0;
+      const step = options.onProgress ? PROGRESS_STEP : length;
       while (done < length) {
         throwIfAborted(options.signal);
-        const { bytesRead } = await fdRead(fd, data, done, length - done, range.start + done);
+        const ask = Math.min(length - done, step);
+        const { bytesRead } = await fdRead(fd, data, done, ask, range.start + done);
         if (bytesRead === 0) break; // the file shrank meanwhile
         done += bytesRead;
+        if (done < length) options.onProgress?.({ loaded: done, total: length });
       }
       options.onProgress?.({ loaded: done, total: done });
       return bytesResult(
@@ -208,7 +212,7 @@ export class DiskBackend implements Backend {
       bytes: async () => {
         take();
         try {
-          const data = await readAt(handle, range.start, length, options.signal);
+          const data = await readAt(handle, range.start, length, options.signal, options.onProgress);
           options.onProgress?.({ loaded: length, total: length });
           return data;
         } finally {
@@ -690,19 +694,18 @@ async function readAt(
   position: number,
   length: number,
   signal: AbortSignal | undefined,
+  onProgress?: (progress: Progress) => void,
 ): Promise<Uint8Array> {
   const data = new Uint8Array(length);
+  // With a watcher, in steps of 1 MiB (the caller reports the end).
+  const step = onProgress ? PROGRESS_STEP : 64 * 1024 * 1024;
   let done = 0;
   while (done < length) {
     throwIfAborted(signal);
-    const { bytesRead } = await handle.read(
-      data,
-      done,
-      Math.min(length - done, 64 * 1024 * 1024),
-      position + done,
-    );
+    const { bytesRead } = await handle.read(data, done, Math.min(length - done, step), position + done);
     if (bytesRead === 0) return data.subarray(0, done); // the file shrank meanwhile
     done += bytesRead;
+    if (done < length) onProgress?.({ loaded: done, total: length });
   }
   return data;
 }

@@ -14,15 +14,23 @@ beforeAll(async () => {
 afterAll(() => tmp?.remove());
 
 describe("store transfer progress", () => {
-  it("a disk write of a large value reports every 1 MiB and once at the end", async () => {
+  it("a disk write and read of a large value report every 1 MiB and once at the end", async () => {
     const store = new AutoStore(tmp.path);
     const size = 5 * MiB + 123;
     const events: Progress[] = [];
     await store.set("big.bin", new Uint8Array(size), { onProgress: (e) => events.push({ ...e }) });
     expect(events.length).toBe(6);
-    events.forEach((e, i) => expect(e.loaded - (events[i - 1]?.loaded ?? 0)).toBeLessThanOrEqual(MiB));
+    for (const [i, e] of events.entries())
+      expect(e.loaded - (events[i - 1]?.loaded ?? 0)).toBeLessThanOrEqual(MiB);
     expect(events.at(-1)).toEqual({ loaded: size, total: size });
-    expect((await store.get<Uint8Array>("big.bin")).length).toBe(size);
+    const read: Progress[] = [];
+    expect((await store.get<Uint8Array>("big.bin", { onProgress: (e) => read.push({ ...e }) })).length).toBe(
+      size,
+    );
+    expect(read.length).toBe(6);
+    for (const [i, e] of read.entries())
+      expect(e.loaded - (read[i - 1]?.loaded ?? 0)).toBeLessThanOrEqual(MiB);
+    expect(read.at(-1)).toEqual({ loaded: size, total: size });
     await store.close();
   });
 

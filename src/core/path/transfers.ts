@@ -202,7 +202,7 @@ export async function downloadTo(
         `downloadTo '${target}': this runtime has no local files; pass a WritableStream`,
       );
     const kind = await files.kind(target);
-    if (!(await io.isFile(path, options)) && (await io.isDir(path, options))) {
+    if (!(await io.isFile(path, signalOnly(options))) && (await io.isDir(path, signalOnly(options)))) {
       // A folder downloads its tree into the local folder.
       for await (const entry of at.target.backend.list(at.target.key === "" ? "" : `${at.target.key}/`, {
         delimiter: false,
@@ -251,11 +251,11 @@ export async function copyTo(
     checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
     const from = locate(path);
     const to = locate(target);
-    if (await io.isFile(path, options)) {
+    if (await io.isFile(path, signalOnly(options))) {
       await copyFile(from, from.target.key, to, to.target.key, remove, options);
       return target;
     }
-    if (!(await io.isDir(path, options)))
+    if (!(await io.isDir(path, signalOnly(options))))
       throw new KeyNotFoundError(`${action}: not found: ${from.uri}`, { key: from.storeKey, uri: from.uri });
     const prefix = from.target.key === "" ? "" : `${from.target.key}/`;
     const keys: string[] = [];
@@ -267,8 +267,8 @@ export async function copyTo(
     }
     const base = to.target.key === "" ? "" : `${to.target.key}/`;
     for (const key of keys) await copyFile(from, key, to, base + key.slice(prefix.length), remove, options);
-    if (remove && from.target.backend.folders && (await io.isDir(path, options)))
-      await deleteTree(path, options);
+    if (remove && from.target.backend.folders && (await io.isDir(path, signalOnly(options))))
+      await deleteTree(path, signalOnly(options));
     return target;
   } catch (err) {
     throw typed(err, action, path, options.signal);
@@ -308,4 +308,9 @@ async function copyFile(
   }
   if (remove && !(src === dst && src.rename)) await src.delete(fromKey, signal);
   options.onProgress?.({ loaded: written.size, total: written.size });
+}
+
+/** Only the signal of a transfer's options, for the checks it makes on the way. */
+function signalOnly(options: PathTransferOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
 }
