@@ -120,3 +120,26 @@ describe("AutoPath options and default stores", () => {
     expect(await p.load()).toEqual({ ok: 1 });
   });
 });
+
+describe("AutoPath folders on disk stay inside the root", () => {
+  it("refuses mkdir, rmdir and isDir through a symbolic link that leads out", async () => {
+    const { mkdtemp, mkdir: makeDir, readdir, rm, symlink } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-link-"));
+    try {
+      await makeDir(join(base, "root"));
+      await makeDir(join(base, "outside"));
+      await symlink(join(base, "outside"), join(base, "root", "link"));
+      const store = new AutoStore(join(base, "root"));
+      stores.push(store);
+      await expect(store.path("link/sub").mkdir({ parents: true })).rejects.toMatchObject({
+        code: "PERMISSION_DENIED",
+      });
+      await expect(store.path("link").rmdir()).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(await readdir(join(base, "outside"))).toEqual([]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
