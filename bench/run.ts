@@ -11,5 +11,6 @@ import "./s3-memory.js";
 import "./bare-keys.js";
 import "./tables.js";
 import "./cache.js";
+import "./autopath.js";
 
 await runScenarios();

@@ -176,6 +176,11 @@ export interface Backend {
   ): Promise<ObjectMeta | undefined>;
   /** Moves an object in one step where the storage can (a file rename); else the store copies and deletes. */
   rename?(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
+  /**
+   * Real folders, on backends that have them (a disk): a folder may exist empty, `mkdir` makes one and
+   * `rmdir` removes one. Object stores leave these out: there a folder is a prefix with objects under it.
+   */
+  folders?: FolderOps;
   /** A URL that grants access without credentials (backends with `capabilities.presign`). */
   presign?(key: string, options: { expiresIn: number; method: "GET" | "PUT" }): Promise<string>;
   /** The full URI of a key, for messages and metadata. */
@@ -189,6 +194,19 @@ export interface Backend {
   cacheIdentity?(): Promise<string>;
   /** Release clients, sockets and temporary files. */
   close?(): Promise<void>;
+}
+
+/** Folder operations of a backend with real folders (see {@link Backend.folders}). */
+export interface FolderOps {
+  /** True when `key` is a folder (empty or not); `""` is the root. */
+  isFolder(key: string, options?: CallOptions): Promise<boolean>;
+  /**
+   * Makes the folder. A missing parent without `parents`: {@link KeyNotFoundError}; an existing folder
+   * without `existOk`, or a file in its place: `AlreadyExistsError`.
+   */
+  makeFolder(key: string, options?: CallOptions & { parents?: boolean; existOk?: boolean }): Promise<void>;
+  /** Removes an empty folder: a folder with something in it is a `DirectoryNotEmptyError`. */
+  removeFolder(key: string, options?: CallOptions): Promise<void>;
 }
 
 /** True when two ETags name the same version: quotes and a weak `W/` marker aside. */

@@ -17,6 +17,10 @@ export type AutoStoreErrorCode =
   | "READ_ONLY"
   | "UNSUPPORTED_OPERATION"
   | "SCHEMA_VALIDATION"
+  | "ALREADY_EXISTS"
+  | "NOT_A_DIRECTORY"
+  | "IS_A_DIRECTORY"
+  | "DIRECTORY_NOT_EMPTY"
   | "BACKEND_ERROR";
 
 /** Context that errors carry: where and with what the failure happened. */
@@ -132,6 +136,34 @@ export class UnsupportedOperationError extends AutoStoreError {
   }
 }
 
+/** Something already exists where it was to be made (`mkdir` without `existOk` on a folder). */
+export class AlreadyExistsError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "ALREADY_EXISTS");
+  }
+}
+
+/** A folder operation (`iterdir`, `rmdir`) on a file. */
+export class NotADirectoryError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "NOT_A_DIRECTORY");
+  }
+}
+
+/** A file operation (reading, `unlink`) on a folder. */
+export class IsADirectoryError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "IS_A_DIRECTORY");
+  }
+}
+
+/** `rmdir` on a folder with something in it (use `delete()` to remove it with its contents). */
+export class DirectoryNotEmptyError extends AutoStoreError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context, "DIRECTORY_NOT_EMPTY");
+  }
+}
+
 /** One problem a Standard Schema reported. */
 export interface SchemaIssue {
   message: string;
@@ -170,6 +202,10 @@ export interface AutoStoreErrorByCode {
   READ_ONLY: ReadOnlyError;
   UNSUPPORTED_OPERATION: UnsupportedOperationError;
   SCHEMA_VALIDATION: SchemaValidationError;
+  ALREADY_EXISTS: AlreadyExistsError;
+  NOT_A_DIRECTORY: NotADirectoryError;
+  IS_A_DIRECTORY: IsADirectoryError;
+  DIRECTORY_NOT_EMPTY: DirectoryNotEmptyError;
   BACKEND_ERROR: BackendError;
 }
 

@@ -29,6 +29,7 @@ export type {
   CallOptions,
   Capabilities,
   CommonPrefix,
+  FolderOps,
   ListedObject,
   ListOptions,
   ObjectMeta,
@@ -57,16 +58,20 @@ export { type CachePolicy, isFresh } from "./cache/policy.js";
 export type { CacheEntry, CacheRecord, CacheStorage, CacheStorageFactory } from "./cache/storage.js";
 export { Dataset, type DatasetReadOptions } from "./dataset/dataset.js";
 export {
+  AlreadyExistsError,
   AmbiguousKeyError,
   AutoStoreError,
   type AutoStoreErrorCode,
   BackendError,
   ConfigError,
   DecodeError,
+  DirectoryNotEmptyError,
   type ErrorContext,
   InvalidKeyError,
+  IsADirectoryError,
   isAutoStoreError,
   KeyNotFoundError,
+  NotADirectoryError,
   PermissionDeniedError,
   ReadOnlyError,
   type SchemaIssue,
@@ -100,6 +105,14 @@ export {
   type OptionsInit,
   type UriKeys,
 } from "./options.js";
+export {
+  AutoPath,
+  type AutoPathInit,
+  type PathCallOptions,
+  type PathTransferOptions,
+} from "./path/autopath.js";
+export { type LocalFiles, registerLocalFiles } from "./path/local-files.js";
+export type { DownloadTarget, UploadSource } from "./path/transfers.js";
 export type { StandardSchemaV1 } from "./schema.js";
 export type { BackendFactory, BuiltinKind, OpenContext } from "./schemes.js";
 export {

@@ -38,6 +38,8 @@ import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { joinKey, parseUri, validateKey, validatePrefix } from "./keys.js";
 import { checkFields, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
+import { AutoPath } from "./path/autopath.js";
+import { bindStoreInternals } from "./path/internals.js";
 import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
 import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
 import { checkLocalRoot, decideUriKey } from "./roots.js";
@@ -407,6 +409,29 @@ export class AutoStore implements AsyncDisposable {
     return this.#guard("move", src, options, async () => {
       const { to, toKey } = await this.#transfer(src, dst, options, true);
       return to.outward(toKey);
+    });
+  }
+
+  /**
+   * An {@link AutoPath} bound to this store: a key relative to the root (`"data/x.json"`) or a URI.
+   *
+   * @example
+   * const p = store.path("reports/q1.json");
+   * await p.save({ total: 3 });
+   */
+  path(p: string): AutoPath {
+    return new AutoPath(p, { store: this });
+  }
+
+  static {
+    bindStoreInternals({
+      locate: (store, key) => store.#target(key, { allowEmpty: true }),
+      handlers: (store) => store.#handlers,
+      decode: (store, target, fileKey, ext, bytes, signal) =>
+        store.#decode(target, fileKey, ext, bytes, signal),
+      encode: (store, target, fileKey, ext, value, signal) =>
+        store.#encode(target, fileKey, ext, store.#handlers.forWritingExtension(ext, value), value, signal),
+      create: (root) => new AutoStore(root),
     });
   }
 

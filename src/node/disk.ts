@@ -8,6 +8,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
+import type { FolderOps } from "../core/backend.js";
 import {
   type Backend,
   bytesResult,
@@ -19,6 +20,7 @@ import {
   type ListOptions,
   notModifiedResult,
   type ObjectMeta,
+  type Progress,
   type ReadOptions,
   type ReadResult,
   resolveRange,
@@ -35,9 +37,12 @@ import {
 } from "../core/errors.js";
 import { TEMP_PREFIX, validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
+import { diskFolders } from "./disk-folders.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 
 export { TEMP_PREFIX };
+
+const PROGRESS_STEP = 1024 * 1024;
 
 // Files up to this size are read in one pass when opened; larger ones stay open until their body is
 // taken as bytes or as a stream.
@@ -89,6 +94,8 @@ export class DiskBackend implements Backend {
   /** The absolute folder, as given (resolved against the working directory). */
   readonly directory: string;
   #realRoot: string | undefined;
+  /** Real folders: AutoPath's `mkdir`, `rmdir` and `isDir` on disk. */
+  readonly folders: FolderOps = diskFolders(this);
 
   /** @param directory the root folder; created on the first write. */
   constructor(directory: string) {
@@ -145,11 +152,14 @@ export class DiskBackend implements Backend {
       if (length > EAGER_READ_LIMIT) return undefined;
       const data = new Uint8Array(length);
       let done = 0;
+      const step = options.onProgress ? PROGRESS_STEP : length;
       while (done < length) {
         throwIfAborted(options.signal);
-        const { bytesRead } = await fdRead(fd, data, done, length - done, range.start + done);
+        const ask = Math.min(length - done, step);
+        const { bytesRead } = await fdRead(fd, data, done, ask, range.start + done);
         if (bytesRead === 0) break; // the file shrank meanwhile
         done += bytesRead;
+        if (done < length) options.onProgress?.({ loaded: done, total: length });
       }
       options.onProgress?.({ loaded: done, total: done });
       return bytesResult(
@@ -202,7 +212,7 @@ export class DiskBackend implements Backend {
       bytes: async () => {
         take();
         try {
-          const data = await readAt(handle, range.start, length, options.signal);
+          const data = await readAt(handle, range.start, length, options.signal, options.onProgress);
           options.onProgress?.({ loaded: length, total: length });
           return data;
         } finally {
@@ -392,7 +402,13 @@ export class DiskBackend implements Backend {
         // Plain descriptors, and the metadata from the open file: a rename keeps its inode and time.
         const fd = await fdOpen(temp, "wx");
         try {
-          await fdWriteAll(fd, body);
+          // With a watcher, in steps of 1 MiB: progress moves while a large value is written.
+          const step = options.onProgress ? PROGRESS_STEP : body.length || 1;
+          for (let at = 0; at < body.length; at += step) {
+            throwIfAborted(options.signal);
+            await fdWriteAll(fd, body.subarray(at, at + step));
+            if (at + step < body.length) options.onProgress?.({ loaded: at + step, total: body.length });
+          }
           stat = await fdStat(fd);
         } finally {
           await fdClose(fd);
@@ -648,8 +664,9 @@ function listingFrame(folder: string, children: ListedChild[]): ListingFrame {
   return { folder, children, next: 0, folders: children.filter((c) => c.dir), entered: 0, started: 0 };
 }
 
-function isInside(realRoot: string, real: string): boolean {
-  return real.startsWith(realRoot + path.sep);
+export function isInside(realRoot: string, real: string): boolean {
+  // A root of `/` ends in the separator already.
+  return real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
 }
 
 /** Removes a temporary file whose writer is clearly gone; a file in use, or already gone, is left. */
@@ -677,19 +694,18 @@ async function readAt(
   position: number,
   length: number,
   signal: AbortSignal | undefined,
+  onProgress?: (progress: Progress) => void,
 ): Promise<Uint8Array> {
   const data = new Uint8Array(length);
+  // With a watcher, in steps of 1 MiB (the caller reports the end).
+  const step = onProgress ? PROGRESS_STEP : 64 * 1024 * 1024;
   let done = 0;
   while (done < length) {
     throwIfAborted(signal);
-    const { bytesRead } = await handle.read(
-      data,
-      done,
-      Math.min(length - done, 64 * 1024 * 1024),
-      position + done,
-    );
+    const { bytesRead } = await handle.read(data, done, Math.min(length - done, step), position + done);
     if (bytesRead === 0) return data.subarray(0, done); // the file shrank meanwhile
     done += bytesRead;
+    if (done < length) onProgress?.({ loaded: done, total: length });
   }
   return data;
 }

@@ -10,11 +10,13 @@
 
 import { httpBackendFactory } from "../core/backends/http.js";
 import { setCacheStorageFactory } from "../core/cache/storage.js";
+import { registerLocalFiles } from "../core/path/local-files.js";
 import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
 import { s3BackendFactory } from "../s3/index.js";
 import { FsCacheStorage } from "./cache-fs.js";
 import { DiskBackend } from "./disk.js";
 import { fileUriToPath, splitFileUri } from "./file-uri.js";
+import { nodeLocalFiles } from "./local-files.js";
 
 registerSchemeFactory("file", {
   kind: "file",
@@ -26,6 +28,7 @@ registerSchemeFactory("s3", s3BackendFactory());
 registerSchemeFactory("http", httpBackendFactory);
 registerSchemeFactory("https", httpBackendFactory);
 setCacheStorageFactory((location) => new FsCacheStorage(location));
+registerLocalFiles(nodeLocalFiles);
 
 export * from "../core/index.js";
 export { S3Backend, S3Options, type S3OptionsInit } from "../s3/index.js";

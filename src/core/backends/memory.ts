@@ -140,8 +140,12 @@ export class MemoryBackend implements Backend {
     // Copies, so that a caller mutating what it read cannot change the stored object.
     if (options.range) {
       const range = resolveRange(options.range, entry.data.length);
-      return bytesResult(meta, entry.data.slice(range.start, range.end), range);
+      const part = entry.data.slice(range.start, range.end);
+      options.onProgress?.({ loaded: part.length, total: part.length });
+      return bytesResult(meta, part, range);
     }
+    // The copy is the whole transfer: one event, at its end.
+    options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
     return bytesResult(meta, entry.data.slice());
   }
 

@@ -1,0 +1,99 @@
+/**
+ * Python's `fnmatch.fnmatchcase` for one path segment, as pathlib's `match` uses it: `*` any run,
+ * `?` one character, `[abc]`/`[a-z]`/`[!abc]` sets (an unclosed `[` is literal). Ported from
+ * CPython 3.11's `fnmatch._translate` so edge cases (empty ranges, `]` first in a set) agree.
+ */
+
+const compiled = new Map<string, RegExp>();
+
+export function fnmatch(name: string, pattern: string): boolean {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^(?:${translate(pattern)})$`, "su");
+    if (compiled.size > 256) compiled.clear();
+    compiled.set(pattern, re);
+  }
+  return re.test(name);
+}
+
+const SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
+
+function escapeChar(c: string): string {
+  return c.replace(SPECIAL, "\\$&");
+}
+
+function escapeInSet(s: string): string {
+  return s.replace(/[\\\]-]/g, "\\$&");
+}
+
+function translate(pat: string): string {
+  const chars = [...pat];
+  const n = chars.length;
+  let out = "";
+  let i = 0;
+  let lastStar = false;
+  while (i < n) {
+    const c = chars[i] as string;
+    i++;
+    if (c === "*") {
+      if (!lastStar) out += "[^]*";
+      lastStar = true;
+      continue;
+    }
+    lastStar = false;
+    if (c === "?") out += "[^]";
+    else if (c === "[") {
+      let j = i;
+      if (j < n && chars[j] === "!") j++;
+      if (j < n && chars[j] === "]") j++;
+      while (j < n && chars[j] !== "]") j++;
+      if (j >= n) {
+        out += "\\[";
+        continue;
+      }
+      out += set(chars.slice(i, j));
+      i = j + 1;
+    } else out += escapeChar(c);
+  }
+  return out;
+}
+
+/** One `[...]` set (its inside, without brackets), with CPython's range handling. */
+function set(inside: string[]): string {
+  const negate = inside[0] === "!";
+  const body = negate ? inside.slice(1) : inside;
+  if (body.length === 0) return negate ? "[^]" : "(?!)";
+  // Split into chunks at range hyphens: `a-c` is a range; a hyphen first or last is literal.
+  const chunks: string[][] = [];
+  let start = 0;
+  let k = 1;
+  for (;;) {
+    let h = -1;
+    for (let x = k; x < body.length; x++) {
+      if (body[x] === "-") {
+        h = x;
+        break;
+      }
+    }
+    if (h < 0) break;
+    chunks.push(body.slice(start, h));
+    start = h + 1;
+    k = h + 3;
+  }
+  const tail = body.slice(start);
+  if (tail.length > 0 || chunks.length === 0) chunks.push(tail);
+  else (chunks[chunks.length - 1] as string[]).push("-");
+  // Drop empty ranges (`z-a`), as CPython does.
+  for (let x = chunks.length - 1; x > 0; x--) {
+    const prev = chunks[x - 1] as string[];
+    const cur = chunks[x] as string[];
+    if ((prev.at(-1) as string) > (cur[0] as string)) {
+      chunks[x - 1] = [...prev.slice(0, -1), ...cur.slice(1)];
+      chunks.splice(x, 1);
+    }
+  }
+  const parts = chunks.map((c) => escapeInSet(c.join("")));
+  const stuff = parts.join("-");
+  if (stuff === "") return negate ? "[^]" : "(?!)";
+  return negate ? `[^${stuff}]` : `[${stuff.startsWith("^") ? `\\${stuff}` : stuff}]`;
+}

@@ -1,0 +1,150 @@
+/**
+ * AutoPath's folder operations: listing children and globs, and making and removing folders (real
+ * ones on disk, prefixes on object stores, where `mkdir` writes nothing).
+ */
+import { deletePrefix, isCommonPrefix, listObjects } from "../backend.js";
+import { checkCallOptions } from "../call-options.js";
+import {
+  AlreadyExistsError,
+  DirectoryNotEmptyError,
+  InvalidKeyError,
+  KeyNotFoundError,
+  NotADirectoryError,
+} from "../errors.js";
+import { compileGlob } from "../glob.js";
+import type { AutoPath, PathCallOptions } from "./autopath.js";
+import {
+  checkWritable,
+  context,
+  fileExists,
+  folderExists,
+  guard,
+  type Located,
+  locate,
+  notAFile,
+  typed,
+} from "./io.js";
+
+export const folderPrefix = (key: string) => (key === "" ? "" : `${key}/`);
+
+export async function* iterdir(path: AutoPath, o?: PathCallOptions): AsyncIterable<AutoPath> {
+  try {
+    checkCallOptions("AutoPath.iterdir", o);
+    const at = locate(path);
+    if (await fileExists(at, o?.signal))
+      throw new NotADirectoryError(`iterdir ${at.uri}: it is a file`, context(at));
+    const prefix = folderPrefix(at.target.key);
+    let seen = 0;
+    for await (const entry of at.target.backend.list(prefix, { signal: o?.signal, delimiter: true })) {
+      const name = (isCommonPrefix(entry) ? entry.prefix : entry.key).slice(prefix.length).replace(/\/$/, "");
+      // The folder's own `dir/` marker object (written by consoles and other tools) is not a child.
+      if (name === "") continue;
+      seen++;
+      yield path.joinpath(name);
+    }
+    if (seen === 0 && !(await folderExists(at, o?.signal)))
+      throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+  } catch (err) {
+    throw typed(err, "iterdir", path, o?.signal);
+  }
+}
+
+export async function* glob(path: AutoPath, pattern: string, o?: PathCallOptions): AsyncIterable<AutoPath> {
+  try {
+    checkCallOptions("AutoPath.glob", o);
+    const at = locate(path);
+    if (typeof pattern !== "string" || pattern === "" || pattern.startsWith("/") || pattern.includes("\\")) {
+      throw new InvalidKeyError(
+        `glob ${at.uri}: invalid pattern ${JSON.stringify(pattern)}: a non-empty relative pattern without backslashes`,
+        context(at),
+      );
+    }
+    const prefix = folderPrefix(at.target.key);
+    const compiled = compileGlob(prefix + pattern);
+    for await (const entry of at.target.backend.list(compiled.prefix, {
+      signal: o?.signal,
+      delimiter: compiled.shallow,
+    })) {
+      if (isCommonPrefix(entry) || entry.key.endsWith("/") || !compiled.matches(entry.key)) continue;
+      yield path.joinpath(entry.key.slice(prefix.length));
+    }
+  } catch (err) {
+    throw typed(err, "glob", path, o?.signal);
+  }
+}
+
+export const mkdir = (path: AutoPath, o: PathCallOptions & { parents?: boolean; existOk?: boolean } = {}) =>
+  guard("mkdir", path, o, async (at) => {
+    checkWritable(at, "mkdir");
+    const { backend, key } = at.target;
+    if (backend.folders) return backend.folders.makeFolder(key, o);
+    // A prefix needs no making: check what a local folder would refuse, and write nothing.
+    if (await fileExists(at, o.signal))
+      throw new AlreadyExistsError(`mkdir ${at.uri}: a file is there`, context(at));
+    if (!o.existOk && (await folderExists(at, o.signal))) {
+      throw new AlreadyExistsError(
+        `mkdir ${at.uri}: the folder already exists (pass existOk: true)`,
+        context(at),
+      );
+    }
+  });
+
+export const rmdir = (path: AutoPath, o: PathCallOptions = {}) =>
+  guard("rmdir", path, o, async (at) => {
+    checkWritable(at, "rmdir");
+    const { backend, key } = at.target;
+    if (await fileExists(at, o.signal))
+      throw new NotADirectoryError(`rmdir ${at.uri}: it is a file`, context(at));
+    if (backend.folders) return backend.folders.removeFolder(key, o);
+    for await (const entry of listObjects(backend, folderPrefix(key), o)) {
+      if (entry.key === folderPrefix(key)) continue;
+      throw new DirectoryNotEmptyError(
+        `rmdir ${at.uri}: the folder is not empty; delete() removes it with its contents`,
+        context(at),
+      );
+    }
+    // An empty folder on an object store is at most a `dir/` marker object: remove it if there is one.
+    await backend.delete(folderPrefix(key), o).catch(() => undefined);
+  });
+
+export const unlink = (path: AutoPath, o: PathCallOptions & { missingOk?: boolean } = {}) =>
+  guard("unlink", path, o, async (at) => {
+    checkWritable(at, "unlink");
+    try {
+      if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+      await at.target.backend.delete(at.target.key, o);
+    } catch (err) {
+      const why = await notAFile(at, err, "unlink", o.signal);
+      if (why instanceof KeyNotFoundError && o.missingOk) return;
+      throw why;
+    }
+  });
+
+export const deleteTree = (path: AutoPath, o: PathCallOptions = {}) =>
+  guard("delete", path, o, async (at) => {
+    checkWritable(at, "delete");
+    const { backend, key } = at.target;
+    let removed = 0;
+    if (await fileExists(at, o.signal)) {
+      await backend.delete(key, o);
+      removed++;
+    }
+    removed += await deletePrefix(backend, folderPrefix(key), o);
+    if (backend.folders && key !== "" && (await backend.folders.isFolder(key, o))) {
+      await removeEmptyTree(at, o);
+      removed++;
+    }
+    if (removed === 0) throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+  });
+
+/** Removes a disk folder whose files are gone: its empty sub-folders first. */
+async function removeEmptyTree(at: Located, o: PathCallOptions): Promise<void> {
+  const folders = at.target.backend.folders;
+  if (!folders) return;
+  const subfolders: string[] = [];
+  for await (const entry of at.target.backend.list(folderPrefix(at.target.key), { ...o, delimiter: true })) {
+    if (isCommonPrefix(entry)) subfolders.push(entry.prefix.replace(/\/$/, ""));
+  }
+  for (const sub of subfolders) await removeEmptyTree({ ...at, target: { ...at.target, key: sub } }, o);
+  await folders.removeFolder(at.target.key, o);
+}

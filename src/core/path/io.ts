@@ -1,0 +1,265 @@
+/**
+ * AutoPath's I/O over a store's backends. A path names one file exactly (no extension is guessed);
+ * a folder is a real folder where the backend has them (`Backend.folders`) and a prefix with objects
+ * under it elsewhere.
+ */
+
+import { isDirectory } from "../backend.js";
+import { type CallOptionKind, checkCallOptions } from "../call-options.js";
+import {
+  AutoStoreError,
+  describeCause,
+  InvalidKeyError,
+  IsADirectoryError,
+  isAutoStoreError,
+  KeyNotFoundError,
+  ReadOnlyError,
+  UnsupportedFormatError,
+  UnsupportedOperationError,
+} from "../errors.js";
+import type { AutoStore, FileMetadata } from "../store.js";
+import type { AutoPath, PathCallOptions, PathTransferOptions } from "./autopath.js";
+import { defaultStoreFor } from "./defaults.js";
+import { type StoreTarget, storeInternals } from "./internals.js";
+import { asUriOf, formatPath } from "./pure.js";
+
+const TRANSFER = { onProgress: "function" } as const;
+/** The options each AutoPath call takes besides `signal`: others are a `ConfigError` (a typo). */
+export const OPTION_FIELDS: Readonly<Record<string, Readonly<Record<string, CallOptionKind>>>> = {
+  read: { ...TRANSFER, ignoreCache: "boolean" },
+  write: TRANSFER,
+  load: { ...TRANSFER, ignoreCache: "boolean", format: "string" },
+  save: { ...TRANSFER, format: "string" },
+  mkdir: { parents: "boolean", existOk: "boolean" },
+  unlink: { missingOk: "boolean" },
+  uploadFrom: { ...TRANSFER, size: "number" },
+  downloadTo: TRANSFER,
+  copyTo: TRANSFER,
+  moveTo: TRANSFER,
+};
+
+/** A path's place: its store, its key there, and the backend that key routes to. */
+export interface Located {
+  store: AutoStore;
+  storeKey: string;
+  target: StoreTarget;
+  uri: string;
+}
+
+export function locate(path: AutoPath): Located {
+  const p = path.pure;
+  const bound = path.boundStore;
+  let store: AutoStore;
+  let storeKey: string;
+  if (!bound) ({ store, key: storeKey } = defaultStoreFor(p));
+  else {
+    store = bound;
+    // A relative path is a key of the store; an absolute local path goes as a file URI (so the
+    // store's `uriKeys` policy decides whether it may leave the root); a URI goes as itself.
+    if (p.uri) storeKey = p.segments.length === 0 ? `${p.anchor}/` : formatPath(p);
+    else storeKey = p.anchor === "" ? p.segments.join("/") : (asUriOf(p) as string);
+  }
+  const target = storeInternals().locate(store, storeKey);
+  return { store, storeKey, target, uri: target.backend.uri(target.key) };
+}
+
+/** Runs an I/O step so that it rejects with the signal's reason once aborted, else an AutoStoreError. */
+export async function guard<T>(
+  action: string,
+  path: AutoPath,
+  options: PathCallOptions | undefined,
+  run: (at: Located) => Promise<T>,
+): Promise<T> {
+  try {
+    checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
+    return await run(locate(path));
+  } catch (err) {
+    throw typed(err, action, path, options?.signal);
+  }
+}
+
+export function typed(err: unknown, action: string, path: AutoPath, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return signal.reason ?? err;
+  if (isAutoStoreError(err)) return err;
+  return new AutoStoreError(`${action} ${String(path)}: ${describeCause(err)}`, {
+    key: String(path),
+    cause: err,
+  });
+}
+
+export function context(at: Located) {
+  return { key: at.storeKey, uri: at.uri, backend: at.target.backend.scheme };
+}
+
+export function checkWritable(at: Located, action: string): void {
+  if (!at.target.backend.capabilities.writable) {
+    throw new ReadOnlyError(
+      `${action} ${at.uri}: the ${at.target.backend.scheme} backend is read-only`,
+      context(at),
+    );
+  }
+}
+
+export async function fileExists(at: Located, signal?: AbortSignal): Promise<boolean> {
+  if (at.target.key === "") return false;
+  try {
+    await at.target.backend.head(at.target.key, { signal });
+    return true;
+  } catch (err) {
+    if (err instanceof KeyNotFoundError) return false;
+    throw err;
+  }
+}
+
+export async function folderExists(at: Located, signal?: AbortSignal): Promise<boolean> {
+  const { backend, key } = at.target;
+  if (backend.folders) return backend.folders.isFolder(key, { signal });
+  if (key !== "") {
+    try {
+      return await isDirectory(backend, key, { signal });
+    } catch (err) {
+      // A backend without listings (HTTP): a URL names a file or nothing.
+      if (err instanceof UnsupportedOperationError) return false;
+      throw err;
+    }
+  }
+  // The root (a bucket) is a folder while it exists, empty or not.
+  try {
+    for await (const _ of backend.list("", { signal, delimiter: true })) break;
+    return true;
+  } catch (err) {
+    if (err instanceof KeyNotFoundError || err instanceof UnsupportedOperationError) return false;
+    if (isAutoStoreError(err) && err.status === 404) return false;
+    throw err;
+  }
+}
+
+export const exists = (path: AutoPath, o?: PathCallOptions) =>
+  guard("exists", path, o, async (at) => (await fileExists(at, o?.signal)) || folderExists(at, o?.signal));
+
+export const isFile = (path: AutoPath, o?: PathCallOptions) =>
+  guard("isFile", path, o, (at) => fileExists(at, o?.signal));
+
+export const isDir = (path: AutoPath, o?: PathCallOptions) =>
+  guard("isDir", path, o, (at) => folderExists(at, o?.signal));
+
+/** A missing file's error: `IsADirectoryError` when a folder stands there. */
+export async function notAFile(
+  at: Located,
+  err: unknown,
+  action: string,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  if ((at.target.key === "" || err instanceof KeyNotFoundError) && (await folderExists(at, signal))) {
+    return new IsADirectoryError(`${action} ${at.uri}: it is a folder`, { ...context(at), cause: err });
+  }
+  return err;
+}
+
+export const stat = (path: AutoPath, o?: PathCallOptions) =>
+  guard("stat", path, o, async (at): Promise<FileMetadata> => {
+    try {
+      if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+      const meta = await at.target.backend.head(at.target.key, { signal: o?.signal });
+      const out: FileMetadata = {
+        key: at.target.outward(meta.key),
+        uri: at.uri,
+        size: meta.size,
+        modifiedTime: meta.modifiedTime,
+      };
+      if (meta.etag !== undefined) out.etag = meta.etag;
+      if (meta.contentType !== undefined) out.contentType = meta.contentType;
+      return out;
+    } catch (err) {
+      throw await notAFile(at, err, "stat", o?.signal);
+    }
+  });
+
+async function readAt(
+  at: Located,
+  o: PathTransferOptions & { ignoreCache?: boolean } = {},
+): Promise<Uint8Array> {
+  try {
+    if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+    const result = await at.target.backend.read(at.target.key, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      ignoreCache: o.ignoreCache,
+    });
+    const bytes = await result.bytes();
+    o.onProgress?.({ loaded: bytes.length, total: bytes.length });
+    return bytes;
+  } catch (err) {
+    throw await notAFile(at, err, "read", o.signal);
+  }
+}
+
+export const readBytes = (path: AutoPath, o?: PathTransferOptions & { ignoreCache?: boolean }) =>
+  guard("read", path, o, (at) => readAt(at, o));
+
+export const readText = (path: AutoPath, o?: PathTransferOptions & { ignoreCache?: boolean }) =>
+  guard("read", path, o, async (at) => new TextDecoder().decode(await readAt(at, o)));
+
+async function writeAt(at: Located, data: Uint8Array, o: PathTransferOptions = {}): Promise<void> {
+  checkWritable(at, "write");
+  const { backend, key } = at.target;
+  if (key === "" || (backend.folders && (await backend.folders.isFolder(key, { signal: o.signal })))) {
+    throw new IsADirectoryError(`write ${at.uri}: it is a folder`, context(at));
+  }
+  await backend.write(key, data, { signal: o.signal, onProgress: o.onProgress });
+  o.onProgress?.({ loaded: data.length, total: data.length });
+}
+
+export const writeBytes = (path: AutoPath, data: Uint8Array, o?: PathTransferOptions) =>
+  guard("write", path, o, (at) => {
+    if (!(data instanceof Uint8Array))
+      throw new InvalidKeyError(`writeBytes ${at.uri}: data must be a Uint8Array`, context(at));
+    return writeAt(at, data, o);
+  });
+
+export const writeText = (path: AutoPath, text: string, o?: PathTransferOptions) =>
+  guard("write", path, o, (at) => {
+    if (typeof text !== "string")
+      throw new InvalidKeyError(`writeText ${at.uri}: text must be a string`, context(at));
+    return writeAt(at, new TextEncoder().encode(text), o);
+  });
+
+/** The handler extension of a path: `format`'s, else its own name's; undefined when neither names one. */
+function extensionOf(at: Located, path: AutoPath, format: string | undefined): string | undefined {
+  const handlers = storeInternals().handlers(at.store);
+  if (format !== undefined) return handlers.normalizeFormat(format);
+  return handlers.splitKey(path.name)?.ext;
+}
+
+export const load = (
+  path: AutoPath,
+  o: PathTransferOptions & { format?: string; ignoreCache?: boolean } = {},
+) =>
+  guard("load", path, o, async (at) => {
+    const ext = extensionOf(at, path, o.format);
+    if (ext === undefined || !(await fileExists(at, o.signal))) {
+      // A folder reads as a dataset; a file with no known extension as its bytes.
+      if (await folderExists(at, o.signal))
+        return at.store.get(`${at.storeKey.replace(/\/$/, "")}/`, { signal: o.signal });
+      if (ext === undefined) return readAt(at, o);
+    }
+    const bytes = await readAt(at, o);
+    return storeInternals().decode(at.store, at.target, at.target.key, ext as string, bytes, o.signal);
+  });
+
+export const save = (path: AutoPath, value: unknown, o: PathTransferOptions & { format?: string } = {}) =>
+  guard("save", path, o, async (at) => {
+    const ext = extensionOf(at, path, o.format);
+    if (ext === undefined) {
+      throw new UnsupportedFormatError(
+        `save ${at.uri}: '${path.name}' has no known extension; name the file with one (e.g. .json) or pass { format }`,
+        context(at),
+      );
+    }
+    checkWritable(at, "save");
+    const bytes = await storeInternals().encode(at.store, at.target, at.target.key, ext, value, o.signal);
+    await writeAt(at, bytes, o);
+  });
+
+export const presign = (path: AutoPath, o: { expiresIn?: number; method?: "GET" | "PUT" } = {}) =>
+  guard("presign", path, {}, (at) => at.store.presign(at.storeKey, o));

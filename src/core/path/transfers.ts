@@ -1,0 +1,316 @@
+/**
+ * AutoPath's transfers: copy/move across backends, uploads from local files and streams, downloads
+ * to local files and streams. Bodies stream (nothing holds a whole file); progress is counted on the
+ * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
+ */
+import { isCommonPrefix, type ObjectMeta, type Progress } from "../backend.js";
+import { checkCallOptions } from "../call-options.js";
+import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
+import type { AutoPath, PathTransferOptions } from "./autopath.js";
+import { deleteTree } from "./folders.js";
+import * as io from "./io.js";
+import { type Located, locate, OPTION_FIELDS, typed } from "./io.js";
+import { localFiles } from "./local-files.js";
+
+/** What `uploadFrom` takes: a local path (Node), a Node `Readable`, a web `ReadableStream`, a `Blob`. */
+export type UploadSource = string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+/** What `downloadTo` takes: a local path (Node) or a web `WritableStream`. */
+export type DownloadTarget = string | WritableStream<Uint8Array>;
+
+const MIB = 1024 * 1024;
+const INTERVAL_MS = 250;
+const PIECE = 256 * 1024;
+
+/** Reports progress no less often than every 1 MiB or 250 ms, and no more often than each chunk. */
+export class ProgressMeter {
+  loaded = 0;
+  #reported = 0;
+  #at = Date.now();
+  constructor(
+    readonly total: number | undefined,
+    readonly report: ((p: Progress) => void) | undefined,
+  ) {}
+
+  add(n: number): void {
+    this.loaded += n;
+    if (!this.report) return;
+    const now = Date.now();
+    if (this.loaded - this.#reported >= MIB || now - this.#at >= INTERVAL_MS) {
+      this.#reported = this.loaded;
+      this.#at = now;
+      this.report({ loaded: this.loaded, total: this.total });
+    }
+  }
+
+  /** The final event: `loaded === total`. */
+  done(): void {
+    this.report?.({ loaded: this.loaded, total: this.total ?? this.loaded });
+  }
+}
+
+/** A stream that counts what passes through it and fails with the signal's reason once aborted. */
+function metered(
+  body: ReadableStream<Uint8Array>,
+  meter: ProgressMeter,
+  signal: AbortSignal | undefined,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const finish = () => signal?.removeEventListener("abort", onAbort);
+  // A large chunk (a Blob's whole body) passes in pieces, so progress moves at least every piece.
+  let pending: Uint8Array | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          throwIfAborted(signal);
+          if (!pending) {
+            const next = await reader.read();
+            throwIfAborted(signal);
+            if (next.done) {
+              finish();
+              controller.close();
+              return;
+            }
+            pending = next.value;
+          }
+          const piece = pending.length > PIECE ? pending.subarray(0, PIECE) : pending;
+          pending = pending.length > PIECE ? pending.subarray(PIECE) : undefined;
+          meter.add(piece.length);
+          controller.enqueue(piece);
+        } catch (err) {
+          finish();
+          controller.error(err);
+        }
+      },
+      async cancel(reason) {
+        finish();
+        await reader.cancel(reason).catch(() => undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function toStream(source: Exclude<UploadSource, string>): {
+  body: ReadableStream<Uint8Array>;
+  size?: number;
+} {
+  if (typeof Blob !== "undefined" && source instanceof Blob)
+    return { body: source.stream(), size: source.size };
+  if (typeof ReadableStream !== "undefined" && source instanceof ReadableStream) return { body: source };
+  if (typeof source === "object" && source !== null && Symbol.asyncIterator in source) {
+    const iterator = (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const next = await iterator.next();
+          if (next.done) controller.close();
+          else
+            controller.enqueue(
+              typeof next.value === "string" ? new TextEncoder().encode(next.value) : next.value,
+            );
+        },
+        async cancel() {
+          await iterator.return?.();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return { body };
+  }
+  throw new InvalidKeyError(
+    "uploadFrom: the source must be a local path, a Blob, a ReadableStream or a Node Readable",
+  );
+}
+
+async function writeStreamAt(
+  at: Located,
+  body: ReadableStream<Uint8Array>,
+  size: number | undefined,
+  options: PathTransferOptions,
+): Promise<ObjectMeta> {
+  const { backend, key } = at.target;
+  if (key === "")
+    throw new IsADirectoryError(`write ${at.uri}: it is a folder`, { key: at.storeKey, uri: at.uri });
+  const meter = new ProgressMeter(size, options.onProgress);
+  const written = await backend.write(key, metered(body, meter, options.signal), {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(size !== undefined ? { size } : {}),
+  });
+  throwIfAborted(options.signal);
+  meter.done();
+  return written;
+}
+
+export async function uploadFrom(
+  path: AutoPath,
+  source: UploadSource,
+  options: PathTransferOptions & { size?: number } = {},
+): Promise<void> {
+  try {
+    checkCallOptions("AutoPath.uploadFrom", options, OPTION_FIELDS.uploadFrom);
+    throwIfAborted(options.signal);
+    const at = locate(path);
+    if (typeof source !== "string") {
+      const { body, size } = toStream(source);
+      await writeStreamAt(at, body, options.size ?? size, options);
+      return;
+    }
+    const files = localFiles();
+    if (!files)
+      throw new InvalidKeyError(
+        `uploadFrom '${source}': this runtime has no local files; pass a Blob or a stream`,
+      );
+    const kind = await files.kind(source);
+    if (!kind) throw new KeyNotFoundError(`uploadFrom: no local file '${source}'`, { key: source });
+    if (kind.type === "file") {
+      await writeStreamAt(at, files.open(source), kind.size, options);
+      return;
+    }
+    // A folder uploads its tree under this path (the same keys however often it is repeated).
+    for await (const rel of files.walk(source)) {
+      const child = locate(path.joinpath(rel));
+      const file = files.join(source, rel);
+      const size = await files.kind(file);
+      await writeStreamAt(child, files.open(file), size?.type === "file" ? size.size : undefined, options);
+    }
+  } catch (err) {
+    throw typed(err, "uploadFrom", path, options.signal);
+  }
+}
+
+export async function downloadTo(
+  path: AutoPath,
+  target: DownloadTarget,
+  options: PathTransferOptions = {},
+): Promise<void> {
+  try {
+    checkCallOptions("AutoPath.downloadTo", options, OPTION_FIELDS.downloadTo);
+    throwIfAborted(options.signal);
+    const at = locate(path);
+    if (typeof target !== "string") {
+      await readInto(at, options, (body) =>
+        body.pipeTo(target, options.signal ? { signal: options.signal } : {}),
+      );
+      return;
+    }
+    const files = localFiles();
+    if (!files)
+      throw new InvalidKeyError(
+        `downloadTo '${target}': this runtime has no local files; pass a WritableStream`,
+      );
+    const kind = await files.kind(target);
+    if (!(await io.isFile(path, signalOnly(options))) && (await io.isDir(path, signalOnly(options)))) {
+      // A folder downloads its tree into the local folder.
+      for await (const entry of at.target.backend.list(at.target.key === "" ? "" : `${at.target.key}/`, {
+        delimiter: false,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })) {
+        if (isCommonPrefix(entry) || entry.key.endsWith("/")) continue;
+        const rel = entry.key.slice(at.target.key === "" ? 0 : at.target.key.length + 1);
+        await downloadTo(path.joinpath(rel), files.join(target, ...rel.split("/")), options);
+      }
+      return;
+    }
+    const file = kind?.type === "folder" ? files.join(target, path.name) : target;
+    await readInto(at, options, (body) =>
+      files.write(file, body, options.signal ? { signal: options.signal } : {}),
+    );
+  } catch (err) {
+    throw typed(err, "downloadTo", path, options.signal);
+  }
+}
+
+async function readInto(
+  at: Located,
+  options: PathTransferOptions,
+  sink: (body: ReadableStream<Uint8Array>) => Promise<void>,
+): Promise<void> {
+  if (at.target.key === "") throw new IsADirectoryError(`read ${at.uri}: it is a folder`, { uri: at.uri });
+  const result = await at.target.backend.read(
+    at.target.key,
+    options.signal ? { signal: options.signal } : {},
+  );
+  const meter = new ProgressMeter(result.meta.size >= 0 ? result.meta.size : undefined, options.onProgress);
+  await sink(metered(result.stream(), meter, options.signal));
+  throwIfAborted(options.signal);
+  meter.done();
+}
+
+/** Copies (or moves) a file or a folder's tree to `target`, streaming across backends. */
+export async function copyTo(
+  path: AutoPath,
+  target: AutoPath,
+  remove: boolean,
+  options: PathTransferOptions = {},
+): Promise<AutoPath> {
+  const action = remove ? "moveTo" : "copyTo";
+  try {
+    checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
+    const from = locate(path);
+    const to = locate(target);
+    if (await io.isFile(path, signalOnly(options))) {
+      await copyFile(from, from.target.key, to, to.target.key, remove, options);
+      return target;
+    }
+    if (!(await io.isDir(path, signalOnly(options))))
+      throw new KeyNotFoundError(`${action}: not found: ${from.uri}`, { key: from.storeKey, uri: from.uri });
+    const prefix = from.target.key === "" ? "" : `${from.target.key}/`;
+    const keys: string[] = [];
+    for await (const entry of from.target.backend.list(prefix, {
+      delimiter: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      if (!isCommonPrefix(entry) && !entry.key.endsWith("/")) keys.push(entry.key);
+    }
+    const base = to.target.key === "" ? "" : `${to.target.key}/`;
+    for (const key of keys) await copyFile(from, key, to, base + key.slice(prefix.length), remove, options);
+    if (remove && from.target.backend.folders && (await io.isDir(path, signalOnly(options))))
+      await deleteTree(path, signalOnly(options));
+    return target;
+  } catch (err) {
+    throw typed(err, action, path, options.signal);
+  }
+}
+
+async function copyFile(
+  from: Located,
+  fromKey: string,
+  to: Located,
+  toKey: string,
+  remove: boolean,
+  options: PathTransferOptions,
+): Promise<void> {
+  if (toKey === "") throw new IsADirectoryError(`copy to ${to.uri}: it is a folder`, { uri: to.uri });
+  if (fromKey === toKey && from.target.backend === to.target.backend) return;
+  const src = from.target.backend;
+  const dst = to.target.backend;
+  const signal = options.signal ? { signal: options.signal } : {};
+  let written: ObjectMeta;
+  if (src === dst && remove && src.rename) written = await src.rename(fromKey, toKey, signal);
+  else if (src === dst) written = await src.copy(fromKey, toKey, signal);
+  else {
+    const server = await dst.copyFrom?.(src, fromKey, toKey, signal);
+    if (server) written = server;
+    else {
+      // Streamed through the meter: progress as the bytes pass, whatever the destination reports.
+      const source = await src.read(fromKey, signal);
+      const meter = new ProgressMeter(source.meta.size, options.onProgress);
+      written = await dst.write(toKey, metered(source.stream(), meter, options.signal), {
+        ...signal,
+        size: source.meta.size,
+        ...(source.meta.contentType ? { contentType: source.meta.contentType } : {}),
+      });
+      throwIfAborted(options.signal);
+    }
+  }
+  if (remove && !(src === dst && src.rename)) await src.delete(fromKey, signal);
+  options.onProgress?.({ loaded: written.size, total: written.size });
+}
+
+/** Only the signal of a transfer's options, for the checks it makes on the way. */
+function signalOnly(options: PathTransferOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}

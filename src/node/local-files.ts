@@ -1,0 +1,62 @@
+/**
+ * Node's local files for AutoPath transfers: streamed reads, and writes to a temporary file in the
+ * destination's folder that a rename commits, so a failed or aborted download leaves nothing behind.
+ */
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import type { LocalFiles } from "../core/path/local-files.js";
+import { TEMP_PREFIX } from "./disk.js";
+
+export const nodeLocalFiles: LocalFiles = {
+  async kind(file) {
+    try {
+      const stat = await fs.stat(file);
+      if (stat.isDirectory()) return { type: "folder" };
+      return { type: "file", size: stat.size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  },
+
+  open(file) {
+    return Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+  },
+
+  async *walk(folder) {
+    const entries = await fs.readdir(folder, { recursive: true, withFileTypes: true });
+    const files = entries
+      .filter((e) => e.isFile())
+      .map((e) =>
+        path
+          .relative(folder, path.join(e.parentPath ?? e.path, e.name))
+          .split(path.sep)
+          .join("/"),
+      )
+      .sort();
+    yield* files;
+  },
+
+  async write(file, body, { signal }) {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const temp = path.join(path.dirname(file), `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    try {
+      await pipeline(
+        Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>),
+        createWriteStream(temp, { flags: "wx" }) as Writable,
+        signal ? { signal } : {},
+      );
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
+  },
+
+  join: (...parts) => path.join(...parts),
+};

@@ -1,0 +1,145 @@
+/**
+ * AutoPath edges: the memory scheme, `dir/` marker objects that other tools write on S3, a bucket's
+ * root as a folder, and bad input that must fail before anything is written.
+ */
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AutoPath,
+  AutoStore,
+  ConfigError,
+  DirectoryNotEmptyError,
+  InvalidKeyError,
+  isAutoStoreError,
+} from "../../src/node/index.js";
+import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+
+let server: S3Server;
+const stores: AutoStore[] = [];
+beforeAll(async () => {
+  server = await startS3Server({ buckets: ["edges", "empty"] });
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await AutoPath.clearDefaultStores();
+  await server?.stop();
+});
+
+describe("AutoPath edges", () => {
+  it("works on memory:// without a store", async () => {
+    const p = new AutoPath("memory://autopath-edges/a/b.json");
+    await p.save({ b: 1 });
+    expect(await p.load()).toEqual({ b: 1 });
+    expect(await p.parent.isDir()).toBe(true);
+    const names: string[] = [];
+    for await (const c of new AutoPath("memory://autopath-edges/a").iterdir()) names.push(String(c));
+    expect(names).toEqual(["memory://autopath-edges/a/b.json"]);
+  });
+
+  it("skips a folder's own dir/ marker object and treats the bucket root as a folder", async () => {
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      region: server.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    });
+    await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/", Body: "" }));
+    await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/x.txt", Body: "x" }));
+    client.destroy();
+    const s3 = new AutoStore("s3://edges/", server.options());
+    stores.push(s3);
+    const children: string[] = [];
+    for await (const c of s3.path("folder").iterdir()) children.push(c.name);
+    expect(children).toEqual(["x.txt"]);
+    const globbed: string[] = [];
+    for await (const c of s3.path("folder").glob("*")) globbed.push(c.name);
+    expect(globbed).toEqual(["x.txt"]);
+    await expect(s3.path("folder").rmdir()).rejects.toBeInstanceOf(DirectoryNotEmptyError);
+    await s3.path("folder/x.txt").unlink();
+    await s3.path("folder").rmdir();
+    expect(await s3.path("folder").exists()).toBe(false);
+    const empty = new AutoPath("s3://empty", { store: new AutoStore("s3://empty/", server.options()) });
+    stores.push(empty.store);
+    expect(empty.name).toBe("");
+    expect(empty.parent.equals(empty)).toBe(true);
+    expect(await empty.isDir()).toBe(true);
+  });
+
+  it("refuses bad arguments with InvalidKeyError", async () => {
+    const p = new AutoPath("s3://b/data/x.csv");
+    expect(() => p.withSuffix("bad")).toThrow(InvalidKeyError);
+    expect(() => p.withName("a/b")).toThrow(InvalidKeyError);
+    expect(() => p.relativeTo("s3://b/other")).toThrow(InvalidKeyError);
+    expect(() => p.relativeTo("s3://c/data")).toThrow(InvalidKeyError);
+    expect(() => new AutoPath("s3://b").withName("x")).toThrow(InvalidKeyError);
+    expect(() => p.match("")).toThrow(InvalidKeyError);
+    const err = (() => {
+      try {
+        p.withSuffix("bad");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isAutoStoreError(err, "INVALID_KEY")).toBe(true);
+  });
+});
+
+describe("progress of memory reads", () => {
+  it("a memory read reports its end with loaded === total", async () => {
+    const store = new AutoStore("memory://progress-read");
+    stores.push(store);
+    await store.set("x.bin", new Uint8Array(3 * 1024 * 1024));
+    const events: Array<{ loaded: number; total?: number }> = [];
+    await store.get("x.bin", { onProgress: (e) => events.push({ ...e }) });
+    expect(events.at(-1)).toEqual({ loaded: 3 * 1024 * 1024, total: 3 * 1024 * 1024 });
+    const path: Array<{ loaded: number; total?: number }> = [];
+    await store.path("x.bin").readBytes({ onProgress: (e) => path.push({ ...e }) });
+    expect(path.at(-1)).toEqual({ loaded: 3 * 1024 * 1024, total: 3 * 1024 * 1024 });
+  });
+});
+
+describe("AutoPath options and default stores", () => {
+  it("refuses unknown or mistyped options with ConfigError before any I/O", async () => {
+    const p = new AutoPath("memory://autopath-options/x.json");
+    await expect(p.mkdir({ parent: true } as never)).rejects.toMatchObject({
+      code: "CONFIG_ERROR",
+      field: "parent",
+    });
+    await expect(p.load({ ignoreCache: "yes" } as never)).rejects.toMatchObject({ code: "CONFIG_ERROR" });
+    await expect(p.uploadFrom(new Blob(["x"]), { onProgres: () => {} } as never)).rejects.toMatchObject({
+      code: "CONFIG_ERROR",
+    });
+    expect(await p.exists()).toBe(false);
+  });
+
+  it("never keeps a default store whose making failed", async () => {
+    const p = new AutoPath("autopath-later://space/x.json");
+    expect(() => p.store).toThrow(ConfigError);
+    AutoStore.registerScheme("autopath-later", "memory");
+    await p.save({ ok: 1 });
+    expect(await p.load()).toEqual({ ok: 1 });
+  });
+});
+
+describe("AutoPath folders on disk stay inside the root", () => {
+  it("refuses mkdir, rmdir and isDir through a symbolic link that leads out", async () => {
+    const { mkdtemp, mkdir: makeDir, readdir, rm, symlink } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-link-"));
+    try {
+      await makeDir(join(base, "root"));
+      await makeDir(join(base, "outside"));
+      await symlink(join(base, "outside"), join(base, "root", "link"));
+      const store = new AutoStore(join(base, "root"));
+      stores.push(store);
+      await expect(store.path("link/sub").mkdir({ parents: true })).rejects.toMatchObject({
+        code: "PERMISSION_DENIED",
+      });
+      await expect(store.path("link").rmdir()).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(await readdir(join(base, "outside"))).toEqual([]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
