@@ -99,6 +99,13 @@ export interface SetOptions {
   onProgress?: (progress: Progress) => void;
 }
 
+/** Options of {@link AutoStore.copy} and {@link AutoStore.move}. */
+export interface TransferOptions {
+  signal?: AbortSignal;
+  /** Called as bytes move (streamed copies across backends), and once at the end with `loaded === total`. */
+  onProgress?: (progress: Progress) => void;
+}
+
 /** Metadata of a stored file. */
 export interface FileMetadata {
   /** The key with its extension (a full URI for URI keys). */
@@ -395,8 +402,8 @@ export class AutoStore implements AsyncDisposable {
    * Copies a file, within one backend (server-side where possible) or across backends (streamed).
    * A bare destination takes the source's extension. Returns the destination key with its extension.
    */
-  async copy(src: string, dst: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    checkCallOptions("copy", options);
+  async copy(src: string, dst: string, options: TransferOptions = {}): Promise<string> {
+    checkCallOptions("copy", options, { onProgress: "function" });
     return this.#guard("copy", src, options, async () => {
       const { to, toKey } = await this.#transfer(src, dst, options, false);
       return to.outward(toKey);
@@ -404,8 +411,8 @@ export class AutoStore implements AsyncDisposable {
   }
 
   /** Moves a file (copy, then delete the source; a rename where the backend has one). */
-  async move(src: string, dst: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    checkCallOptions("move", options);
+  async move(src: string, dst: string, options: TransferOptions = {}): Promise<string> {
+    checkCallOptions("move", options, { onProgress: "function" });
     return this.#guard("move", src, options, async () => {
       const { to, toKey } = await this.#transfer(src, dst, options, true);
       return to.outward(toKey);
@@ -802,13 +809,22 @@ export class AutoStore implements AsyncDisposable {
     });
   }
 
-  async #transfer(src: string, dst: string, options: { signal?: AbortSignal }, removeSource: boolean) {
+  async #transfer(src: string, dst: string, options: TransferOptions, removeSource: boolean) {
     const from = this.#target(src);
     const to = this.#target(dst);
     const file = await this.#resolve(from, { signal: options.signal });
     const srcExt = this.#handlers.splitKey(file.key)?.ext ?? "";
     const dstSplit = this.#handlers.splitKey(to.key);
     const toKey = dstSplit ? to.key : to.key + srcExt;
+    let reported = -1;
+    const given = options.onProgress;
+    const streamed: TransferOptions = { ...options };
+    if (given) {
+      streamed.onProgress = (progress) => {
+        reported = progress.loaded;
+        given(progress);
+      };
+    }
     await withKeyLock(to.backend, dstSplit?.bare ?? to.key, async () => {
       let written: ObjectMeta;
       if (from.backend === to.backend && removeSource && from.backend.rename) {
@@ -818,9 +834,11 @@ export class AutoStore implements AsyncDisposable {
           from.backend === to.backend
             ? await from.backend.copy(file.key, toKey, options)
             : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, options)) ??
-              (await copyAcross(from.backend, file.key, to.backend, toKey, options)));
+              (await copyAcross(from.backend, file.key, to.backend, toKey, streamed)));
         if (removeSource) await from.backend.delete(file.key, options);
       }
+      // Copies on the server and renames move no bytes through here: the end is still reported.
+      if (reported !== written.size) options.onProgress?.({ loaded: written.size, total: written.size });
       noteWrite(to.backend, written);
       if (!dstSplit && srcExt !== "") await this.#keepNewest(to, to.key, written, options.signal);
     });

@@ -42,4 +42,25 @@ describe("store transfer progress", () => {
     expect(events.at(-1)).toEqual({ loaded: 2 * MiB, total: 2 * MiB });
     await store.close();
   });
+
+  it("copy and move report progress: streamed across backends, and their end when nothing streams", async () => {
+    const store = new AutoStore(tmp.path);
+    const size = 3 * MiB + 7;
+    await store.set("src.bin", new Uint8Array(size));
+    const across: Progress[] = [];
+    const space = `memory://copy-progress-${Date.now()}`;
+    await store.copy("src.bin", `${space}/dst.bin`, { onProgress: (e) => across.push({ ...e }) });
+    expect(across.length).toBeGreaterThanOrEqual(3);
+    for (const [i, e] of across.entries())
+      expect(e.loaded - (across[i - 1]?.loaded ?? 0)).toBeLessThanOrEqual(MiB);
+    expect(across.at(-1)).toEqual({ loaded: size, total: size });
+    const within: Progress[] = [];
+    await store.copy("src.bin", "copy.bin", { onProgress: (e) => within.push({ ...e }) });
+    await store.move("copy.bin", "moved.bin", { onProgress: (e) => within.push({ ...e }) });
+    expect(within).toEqual([
+      { loaded: size, total: size },
+      { loaded: size, total: size },
+    ]);
+    await store.close();
+  });
 });
