@@ -104,7 +104,7 @@ export async function keepNewest(
   options: CallOptions & { onRemove?: (key: string) => void } = {},
 ): Promise<string> {
   const call = options.signal ? { signal: options.signal } : {};
-  const variants = await findVariants(backend, bare, registry, call);
+  const variants = await findVariants(backend, bare, registry, { ...call, exact: "never" });
   if (variants.withExtension.length <= 1) return written.key;
   const candidates: Candidate[] = [];
   for (const variant of variants.withExtension) {

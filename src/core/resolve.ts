@@ -30,13 +30,14 @@ const encoder = new TextEncoder();
 
 /**
  * Finds the representations of a bare key. The extensionless file is looked for when no
- * representation has an extension, or always with `exact: "always"` (a delete removes it too).
+ * representation has an extension (`"ifNone"`, the default), always (`"always"`: a delete removes it
+ * too) or never (`"never"`: replacing a bare key's value keeps it).
  */
 export async function findVariants(
   backend: Backend,
   key: string,
   registry: HandlerRegistry,
-  options: CallOptions & { exact?: "always" | "ifNone" } = {},
+  options: CallOptions & { exact?: "always" | "ifNone" | "never" } = {},
 ): Promise<Variants> {
   const variants: Variants = { withExtension: [] };
   const call = options.signal ? { signal: options.signal } : {};
@@ -45,14 +46,15 @@ export async function findVariants(
     const exts = registry.extensions;
     const names = candidateKeys(key, exts);
     const found = await backend.headMany(names, call);
-    for (let i = 1; i < found.length; i++) {
+    for (let i = 0; i < found.length; i++) {
       const meta = found[i];
-      if (meta && names[i] !== key) variants.withExtension.push({ ...meta, ext: exts[i - 1] as string });
+      if (meta && names[i] !== key) variants.withExtension.push({ ...meta, ext: exts[i] as string });
     }
     if (variants.withExtension.length > 1) variants.withExtension.sort((a, b) => (a.key < b.key ? -1 : 1));
-    const exact = found[0];
-    if (exact && (options.exact === "always" || variants.withExtension.length === 0))
-      variants.exact = { ...exact };
+    if (options.exact === "always" || (options.exact !== "never" && variants.withExtension.length === 0)) {
+      const [exact] = await backend.headMany([key], call);
+      if (exact) variants.exact = { ...exact };
+    }
     return variants;
   }
   let noListing: UnsupportedOperationError | undefined;
@@ -79,16 +81,15 @@ export async function findVariants(
 }
 
 /**
- * The key itself, then `key + ext` for every registered extension, in the registry's order. A name past
- * the key length limit cannot exist; it stays in the list (so indexes line up) as the key itself.
+ * `key + ext` for every registered extension, in the registry's order. A name past the key length
+ * limit cannot exist; it stays in the list (so indexes line up) as the key itself, and is skipped.
  */
 function candidateKeys(key: string, exts: readonly string[]): string[] {
-  const names = new Array<string>(exts.length + 1);
-  names[0] = key;
+  const names = new Array<string>(exts.length);
   const long = key.length * 3 + 32 > MAX_KEY_BYTES;
   for (let i = 0; i < exts.length; i++) {
     const name = key + exts[i];
-    names[i + 1] = long && encoder.encode(name).length > MAX_KEY_BYTES ? key : name;
+    names[i] = long && encoder.encode(name).length > MAX_KEY_BYTES ? key : name;
   }
   return names;
 }

@@ -93,6 +93,7 @@ export class DiskBackend implements Backend {
   };
   /** The absolute folder, as given (resolved against the working directory). */
   readonly directory: string;
+  readonly #directoryPrefix: string;
   #realRoot: string | undefined;
   /** Real folders: AutoPath's `mkdir`, `rmdir` and `isDir` on disk. */
   readonly folders: FolderOps = diskFolders(this);
@@ -100,6 +101,7 @@ export class DiskBackend implements Backend {
   /** @param directory the root folder; created on the first write. */
   constructor(directory: string) {
     this.directory = path.resolve(directory);
+    this.#directoryPrefix = this.directory.endsWith(path.sep) ? this.directory : this.directory + path.sep;
     this.root = pathToFileURL(this.directory + path.sep).href;
   }
 
@@ -261,8 +263,10 @@ export class DiskBackend implements Backend {
     const out: Array<ObjectMeta | undefined> = [];
     const checkedFolders = new Set<string>();
     for (const key of keys) {
-      const file = path.join(this.directory, validateKey(key));
-      const folder = path.dirname(file);
+      // A checked key has no `.`, `..` or empty segment: joining is concatenating.
+      const file = this.#directoryPrefix + validateKey(key);
+      const slash = key.lastIndexOf("/");
+      const folder = slash === -1 ? this.directory : this.#directoryPrefix + key.slice(0, slash);
       if (folder !== this.directory && !checkedFolders.has(folder)) {
         // The folder itself may be (or lie under) a link out of the root.
         if (!(await this.#folderInside(folder))) {

@@ -4,7 +4,7 @@
  */
 import type { AutoStore } from "../store.js";
 import { storeInternals } from "./internals.js";
-import type { PurePath } from "./pure.js";
+import { formatPath, type PurePath } from "./pure.js";
 
 const stores = new Map<string, AutoStore>();
 
@@ -29,6 +29,9 @@ export function defaultStoreFor(p: PurePath): { store: AutoStore; key: string } 
     store = storeInternals().create(root);
     stores.set(root, store);
   }
+  // A URI goes to its store as a full-URI key, as to a bound store: the store then opens it as a URL
+  // (an http(s) URL keeps its escapes and query, so a presigned URL stays valid).
+  if (p.uri && segments.length > 0) return { store, key: formatPath(p) };
   return { store, key: segments.join("/") + (p.query ?? "") };
 }
 
