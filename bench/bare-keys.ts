@@ -43,6 +43,8 @@ async function getSet(
 
 interface Place {
   name: string;
+  /** How many siblings the crowded folder has. */
+  siblings: number;
   open: () => Promise<AutoStore>;
   close: () => Promise<void>;
   fillConcurrency: number;
@@ -56,6 +58,7 @@ let proxy: FaultProxy | undefined;
 const places: Place[] = [
   {
     name: "disk",
+    siblings: SIBLINGS,
     fillConcurrency: 16,
     open: async () => {
       tempRoot = await fs.mkdtemp(path.join(os.tmpdir(), "autostore-bench-bare-"));
@@ -67,6 +70,7 @@ const places: Place[] = [
   },
   {
     name: "memory",
+    siblings: SIBLINGS,
     fillConcurrency: 16,
     open: async () => {
       MemoryBackend.drop("bench-bare");
@@ -76,6 +80,10 @@ const places: Place[] = [
   },
   {
     name: "s3",
+    // s3rver answers a listing by reading its whole folder on disk, so on it any listing costs the
+    // server more as the folder grows (real S3 lists a prefix from an index): a crowd of 3,000 shows
+    // the client's requests without timing the test server's folder scans.
+    siblings: 3_000,
     fillConcurrency: 32,
     open: async () => {
       s3 = await startS3Server({ buckets: [BUCKET], cors: false });
@@ -99,7 +107,7 @@ function filled(place: Place): Promise<AutoStore> {
   if (!store) {
     store = (async () => {
       const s = await place.open();
-      await fill(s, "big", SIBLINGS, place.fillConcurrency);
+      await fill(s, "big", place.siblings, place.fillConcurrency);
       await fill(s, "small", FEW_SIBLINGS, place.fillConcurrency);
       deepStrictEqual(await s.get("big/item-7"), smallValue(7));
       return s;
@@ -119,9 +127,9 @@ for (const place of places) {
   let store: AutoStore;
   let requestsPerGet = 0;
   scenario({
-    name: `${place.name} bare-key get+set, ${SIBLINGS.toLocaleString("en")} siblings, vs with extension`,
+    name: `${place.name} bare-key get+set, ${place.siblings.toLocaleString("en")} siblings, vs with extension`,
     target: 1.5,
-    note: `${OPS} × (store.get('big/item-N') + store.set('big/item-N', value)) vs the same with 'big/item-N.json', in a folder of ${SIBLINGS.toLocaleString("en")} files`,
+    note: `${OPS} × (store.get('big/item-N') + store.set('big/item-N', value)) vs the same with 'big/item-N.json', in a folder of ${place.siblings.toLocaleString("en")} files`,
     setup: async () => {
       store = await filled(place);
       if (place.requests) {
@@ -131,24 +139,27 @@ for (const place of places) {
         ok(requestsPerGet <= 2, `a bare get made ${requestsPerGet} requests`);
       }
     },
-    baseline: () => getSet(store, "big", SIBLINGS, true),
-    subject: () => getSet(store, "big", SIBLINGS, false),
+    baseline: () => getSet(store, "big", place.siblings, true),
+    subject: () => getSet(store, "big", place.siblings, false),
     metrics: (t) => ({
       "bare ops/s": opsPerSecond(OPS * 2, t.subjectMs),
       ...(place.requests ? { "requests per bare get": requestsPerGet } : {}),
     }),
   });
 
-  scenario({
-    name: `${place.name} bare-key get+set, ${SIBLINGS.toLocaleString("en")} siblings vs ${FEW_SIBLINGS.toLocaleString("en")}`,
-    target: 1.5,
-    note: `${OPS} bare-key get+set calls in a folder of ${SIBLINGS.toLocaleString("en")} files vs the same in a folder of ${FEW_SIBLINGS.toLocaleString("en")}: flat means the folder's size does not matter`,
-    setup: async () => {
-      store = await filled(place);
-    },
-    baseline: () => getSet(store, "small", FEW_SIBLINGS, false),
-    subject: () => getSet(store, "big", SIBLINGS, false),
-  });
+  // On s3rver the server's own cost grows with the folder (see above); the requests a bare get makes
+  // (the row above, and test/s3/bare-keys.test.ts) are what shows the client's cost is flat.
+  if (place.name !== "s3")
+    scenario({
+      name: `${place.name} bare-key get+set, ${SIBLINGS.toLocaleString("en")} siblings vs ${FEW_SIBLINGS.toLocaleString("en")}`,
+      target: 1.5,
+      note: `${OPS} bare-key get+set calls in a folder of ${SIBLINGS.toLocaleString("en")} files vs the same in a folder of ${FEW_SIBLINGS.toLocaleString("en")}: flat means the folder's size does not matter`,
+      setup: async () => {
+        store = await filled(place);
+      },
+      baseline: () => getSet(store, "small", FEW_SIBLINGS, false),
+      subject: () => getSet(store, "big", SIBLINGS, false),
+    });
 
   const count = place.name === "s3" ? 500 : 2_000;
   let round = 0;
