@@ -86,7 +86,22 @@ export function validateKey(
 const DRIVE = /^[a-zA-Z]:/;
 
 function refuse(key: unknown, why: string): never {
-  throw new InvalidKeyError(`invalid key ${JSON.stringify(key)}: ${why}`, { key: String(key) });
+  const shown = showKey(key);
+  throw new InvalidKeyError(`invalid key ${JSON.stringify(shown)}: ${why}`, { key: shown });
+}
+
+/**
+ * Any value a caller passed as a key, as text for messages. Never throws: a symbol, or an object whose
+ * `toString` is broken, is shown by its kind.
+ */
+export function showKey(key: unknown): string {
+  if (typeof key === "string") return key;
+  if (typeof key === "symbol") return key.description ?? "symbol";
+  try {
+    return String(key);
+  } catch {
+    return Object.prototype.toString.call(key);
+  }
 }
 
 /**

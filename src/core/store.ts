@@ -36,7 +36,7 @@ import { compileGlob } from "./glob.js";
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
-import { joinKey, parseUri, validateKey, validatePrefix } from "./keys.js";
+import { joinKey, parseUri, showKey, validateKey, validatePrefix } from "./keys.js";
 import { checkFields, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
@@ -573,7 +573,7 @@ export class AutoStore implements AsyncDisposable {
   #typed(err: unknown, action: string, key: unknown, signal: AbortSignal | undefined): unknown {
     if (isAutoStoreError(err)) return err;
     if (signal?.aborted) return err;
-    const shown = typeof key === "string" ? key : String(typeof key === "symbol" ? key.description : key);
+    const shown = showKey(key);
     let uri: string | undefined;
     try {
       const target = this.#target(shown, { allowTrailingSlash: true, allowEmpty: true });

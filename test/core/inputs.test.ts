@@ -190,6 +190,8 @@ describe("any argument of any type", () => {
         "",
         "/x",
         "../x",
+        { toString: 0 },
+        Object.create(null),
       ),
     );
     const calls: Array<(a: unknown, b: unknown) => Promise<unknown>> = [
