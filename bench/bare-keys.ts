@@ -128,8 +128,10 @@ for (const place of places) {
   let requestsPerGet = 0;
   scenario({
     name: `${place.name} bare-key get+set, ${place.siblings.toLocaleString("en")} siblings, vs with extension`,
-    target: 1.5,
-    note: `${OPS} × (store.get('big/item-N') + store.set('big/item-N', value)) vs the same with 'big/item-N.json', in a folder of ${place.siblings.toLocaleString("en")} files`,
+    // On s3rver every listing costs the server a scan of its folder on disk (tens of ms among
+    // thousands of keys), so there the ratio times the test server; the requests are the measure.
+    ...(place.requests ? {} : { target: 1.5 }),
+    note: `${OPS} × (store.get('big/item-N') + store.set('big/item-N', value)) vs the same with 'big/item-N.json', in a folder of ${place.siblings.toLocaleString("en")} files${place.requests ? "; informational on s3rver, whose listings scan its folder on disk: the measure is the requests per bare get (at most 2)" : ""}`,
     setup: async () => {
       store = await filled(place);
       if (place.requests) {
