@@ -18,7 +18,6 @@ import {
   type Progress,
 } from "./backend.js";
 import { CachedBackend } from "./cache/cached-backend.js";
-import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import { type CallOptionKind, checkCallOptions } from "./call-options.js";
 import {
   AmbiguousKeyError,
@@ -36,25 +35,15 @@ import { compileGlob } from "./glob.js";
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
-import { joinKey, parseUri, showKey, validateKey, validatePrefix } from "./keys.js";
-import { checkFields, type Logger, Options, type OptionsClass, type OptionsInit } from "./options.js";
+import { showKey, validatePrefix } from "./keys.js";
+import type { Logger, Options, OptionsInit } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
 import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
 import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
-import { checkLocalRoot, decideUriKey } from "./roots.js";
+import { Router, type Target } from "./router.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
-import {
-  type BackendFactory,
-  type BuiltinKind,
-  factoryOfKind,
-  getLocalScheme,
-  optionsClassOf,
-  registeredSchemes,
-  registerSchemeFactory,
-  schemeFactory,
-  splitFirstSegment,
-} from "./schemes.js";
+import { type BackendFactory, type BuiltinKind, registerSchemeFactory } from "./schemes.js";
 
 const GET_OPTIONS = {
   format: "string",
@@ -125,18 +114,6 @@ export interface PrimaryBackend extends Backend {
   isDirectory(key: string): Promise<boolean>;
 }
 
-/** Where a key lives: its backend, the key inside it, and how to show backend keys to the caller. */
-interface Target {
-  backend: Backend;
-  key: string;
-  outward: (key: string) => string;
-}
-
-const URI_OUTWARD = (root: string) => (key: string) => joinKey(root, key);
-
-// Backends whose bytes are already local: a cache in front of them would only copy files.
-const LOCAL_KINDS = new Set(["file", "memory", "opfs"]);
-
 /**
  * A dictionary-like store.
  *
@@ -146,56 +123,16 @@ const LOCAL_KINDS = new Set(["file", "memory", "opfs"]);
  * const config = await store.get("config");    // { key: "value" }
  */
 export class AutoStore implements AsyncDisposable {
-  readonly #root: string;
-  readonly #primary: Backend;
-  readonly #primaryKind: string;
+  readonly #router: Router;
   readonly #handlers: HandlerRegistry;
-  readonly #optionsList: readonly Options[];
-  readonly #fields: Record<string, unknown>;
-  readonly #ownFactories = new Map<string, BackendFactory>();
-  readonly #optionsByScheme = new Map<string, Options>();
-  // Backends opened for full-URI keys, by `scheme://root`.
-  readonly #opened = new Map<string, Backend>();
-  // Cache storages by location (`cacheDir`), shared by every cached backend of this store.
-  readonly #cacheStorages = new Map<string, CacheStorage>();
-  #closed = false;
 
   /**
    * @param root a local path (`./data`), or a URI (`s3://bucket/prefix/`, `memory://name`, `file:///abs`).
    * @param init option fields, `options`, or both; see {@link AutoStoreInit}.
    */
   constructor(root: string, init: AutoStoreInit = {}) {
-    if (typeof root !== "string" || root === "")
-      throw new ConfigError("AutoStore: root must be a non-empty string", { field: "root" });
-    if (typeof init !== "object" || init === null || Array.isArray(init)) {
-      throw new ConfigError(
-        `AutoStore: the second argument must be an object of options, such as { cacheEnabled: true } (got ${init === null ? "null" : Array.isArray(init) ? "an array" : typeof init})`,
-        { field: "init" },
-      );
-    }
-    this.#root = root;
-    const { options, ...fields } = init;
-    this.#optionsList = options === undefined ? [] : Array.isArray(options) ? options : [options as Options];
-    for (const given of this.#optionsList) {
-      if (!(given instanceof Options)) {
-        throw new ConfigError("AutoStore: `options` must be an Options instance or a list of them", {
-          field: "options",
-        });
-      }
-      this.#registerOptionsScheme(given);
-    }
-    const { scheme, rest, localPath } = this.#parseRoot(root);
-    const factory = this.#factory(scheme);
-    const allowed = Object.assign(
-      {},
-      optionsClassOf(factory).fields,
-      ...this.#optionsList.map((o) => (o.constructor as OptionsClass).fields),
-    );
-    checkFields(fields, allowed, "AutoStore");
-    this.#fields = fields;
+    this.#router = new Router(root, init);
     this.#handlers = new HandlerRegistry(builtinHandlers());
-    this.#primaryKind = factory.kind;
-    this.#primary = this.#open(factory, rest, scheme, localPath === true);
   }
 
   /** Registers a scheme for every store: a built-in backend kind, or a factory of your own. */
@@ -467,7 +404,7 @@ export class AutoStore implements AsyncDisposable {
   /** Removes expired cache entries of the backends in use; returns how many. */
   async cleanupCache(): Promise<number> {
     let removed = 0;
-    for (const backend of [this.#primary, ...this.#opened.values()]) {
+    for (const backend of this.#router.backends()) {
       if (backend instanceof CachedBackend) removed += await backend.cleanup();
     }
     return removed;
@@ -475,19 +412,17 @@ export class AutoStore implements AsyncDisposable {
 
   /** Every scheme this store can open. */
   getSupportedBackends(): string[] {
-    return [...new Set([...registeredSchemes(), ...this.#ownFactories.keys()])].sort();
+    return this.#router.supportedSchemes();
   }
 
   /** The backends in use: the primary one, then those opened for full-URI keys. */
   listActiveBackends(): string[] {
-    const active = [`primary: ${this.#root}`];
-    for (const [id, backend] of this.#opened) active.push(`${backend.scheme}: ${id}`);
-    return active;
+    return this.#router.active();
   }
 
   /** The backend of the store's root. */
   get primaryBackend(): PrimaryBackend {
-    const backend = this.#primary;
+    const backend = this.#router.primary;
     return {
       scheme: backend.scheme,
       root: backend.root,
@@ -511,22 +446,18 @@ export class AutoStore implements AsyncDisposable {
   /** What the backend of a key or URI can do (the primary backend's without an argument). */
   capabilities(uriOrKey?: string): Capabilities {
     const backend =
-      uriOrKey === undefined ? this.#primary : this.#target(uriOrKey, { allowEmpty: true }).backend;
+      uriOrKey === undefined ? this.#router.primary : this.#target(uriOrKey, { allowEmpty: true }).backend;
     return { ...backend.capabilities };
   }
 
   /** The options that apply to a scheme (the root's without an argument). */
   optionsFor(scheme?: string): Options {
-    return this.#optionsFor(scheme ?? this.#parseRoot(this.#root).scheme);
+    return this.#router.optionsFor(scheme);
   }
 
   /** Releases every backend's clients and temporary files. The store cannot be used afterwards. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const backends = [this.#primary, ...this.#opened.values()];
-    this.#opened.clear();
-    await Promise.all(backends.map((b) => b.close?.()));
+    await this.#router.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -534,7 +465,7 @@ export class AutoStore implements AsyncDisposable {
   }
 
   toString(): string {
-    return `AutoStore(${this.#root})`;
+    return `AutoStore(${this.#router.root})`;
   }
 
   // ---- internals ----
@@ -588,108 +519,13 @@ export class AutoStore implements AsyncDisposable {
     });
   }
 
-  #parseRoot(root: string): { scheme: string; rest: string; localPath?: boolean } {
-    const uri = parseUri(root);
-    if (uri) return uri;
-    checkLocalRoot(root, this.getSupportedBackends());
-    const local = getLocalScheme();
-    if (!local) {
-      throw new ConfigError(
-        `AutoStore: '${root}' is a local path, and this build has no local storage; use a URI such as memory://name or s3://bucket/`,
-      );
-    }
-    return { scheme: local, rest: root, localPath: true };
-  }
-
-  #factory(scheme: string): BackendFactory {
-    const factory = this.#ownFactories.get(scheme) ?? schemeFactory(scheme);
-    if (!factory) {
-      throw new ConfigError(
-        `no backend for scheme '${scheme}://'; known: ${this.getSupportedBackends().join(", ")}. ` +
-          `Register one with AutoStore.registerScheme('${scheme}', 's3') or pass options naming it`,
-      );
-    }
-    return factory;
-  }
-
-  /** Opens a backend, behind a cache when its scheme's options enable one and its bytes are remote. */
-  #open(factory: BackendFactory, root: string, scheme: string, localPath: boolean, uriKeys = false): Backend {
-    const options = this.#optionsFor(scheme);
-    const backend = factory.open(root, { scheme, options, localPath, uriKeys });
-    if (!options.cacheEnabled || LOCAL_KINDS.has(factory.kind)) return backend;
-    const location = options.cacheDir ?? "";
-    let storage = this.#cacheStorages.get(location);
-    if (!storage) {
-      const makeStorage = getCacheStorageFactory();
-      if (!makeStorage) {
-        throw new ConfigError(`cacheEnabled: this runtime has no cache storage (scheme '${scheme}')`, {
-          field: "cacheEnabled",
-        });
-      }
-      storage = makeStorage(options.cacheDir);
-      this.#cacheStorages.set(location, storage);
-    }
-    const policy: { expiryHours: number; maxBytes?: number } = { expiryHours: options.cacheExpiryHours };
-    if (options.cacheMaxBytes !== undefined) policy.maxBytes = options.cacheMaxBytes;
-    return new CachedBackend(backend, storage, policy, { logger: options.logger });
-  }
-
-  #registerOptionsScheme(given: Options): void {
-    const scheme = given.scheme;
-    if (scheme === undefined || schemeFactory(scheme)) return;
-    const kind = (given.constructor as { backendKind?: string }).backendKind;
-    if (!kind) {
-      throw new ConfigError(
-        `options name scheme '${scheme}', which no backend serves; register it with AutoStore.registerScheme`,
-        { field: "scheme" },
-      );
-    }
-    this.#ownFactories.set(scheme, factoryOfKind(kind));
-  }
-
-  #optionsFor(scheme: string): Options {
-    const cached = this.#optionsByScheme.get(scheme);
-    if (cached) return cached;
-    const cls = optionsClassOf(this.#ownFactories.get(scheme) ?? schemeFactory(scheme));
-    const given = this.#optionsList.find((o) => o.scheme === scheme);
-    let options: Options =
-      given instanceof cls ? given : new cls({ ...((given as Options | undefined)?.toInit() ?? {}), scheme });
-    // Plain fields win over an options object, for every scheme whose class knows them.
-    const applicable = Object.fromEntries(
-      Object.entries(this.#fields).filter(([name]) => name in cls.fields),
-    );
-    if (Object.keys(applicable).length > 0) options = options.with(applicable);
-    this.#optionsByScheme.set(scheme, options);
-    return options;
-  }
-
   /** The logger of the root's options, if any. */
   get #logger(): Logger | undefined {
     return this.optionsFor().logger;
   }
 
   #target(key: string, rules: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {}): Target {
-    if (this.#closed) throw new AutoStoreError(`${this}: the store is closed`, { key });
-    const uri = typeof key === "string" ? parseUri(key) : undefined;
-    if (!uri) return { backend: this.#primary, key: validateKey(key, rules), outward: (k) => k };
-    const factory = this.#factory(uri.scheme);
-    const decision = decideUriKey(key, uri, factory.kind, this.optionsFor().uriKeys, {
-      kind: this.#primaryKind,
-      root: this.#primary.root,
-    });
-    if (decision.route === "primary") {
-      const primary = this.#primary;
-      return { backend: primary, key: validateKey(decision.key, rules), outward: (k) => primary.uri(k) };
-    }
-    const { root, key: inner } = (factory.split ?? splitFirstSegment)(uri.rest);
-    validateKey(inner, rules);
-    const id = `${uri.scheme}://${root}${root.endsWith("/") ? "" : "/"}`;
-    let backend = this.#opened.get(id);
-    if (!backend) {
-      backend = this.#open(factory, root, uri.scheme, false, true);
-      this.#opened.set(id, backend);
-    }
-    return { backend, key: inner, outward: URI_OUTWARD(id) };
+    return this.#router.target(key, rules);
   }
 
   /**
