@@ -236,6 +236,23 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortReason(signal);
 }
 
+/**
+ * What a public call rejects with: an {@link AutoStoreError} as it is; once the call's signal has
+ * fired, the signal's reason; anything else wrapped, naming the action, the place and the cause.
+ */
+export function asCallError(
+  err: unknown,
+  call: { action: string; key: string; uri?: string; signal?: AbortSignal },
+): unknown {
+  if (call.signal?.aborted) return abortReason(call.signal);
+  if (isAutoStoreError(err)) return err;
+  return new AutoStoreError(`${call.action} ${call.uri ?? call.key}: ${describeCause(err)}`, {
+    key: call.key,
+    ...(call.uri ? { uri: call.uri } : {}),
+    cause: err,
+  });
+}
+
 /** A short description of an unknown thrown value, for messages. */
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) return cause.message;

@@ -22,6 +22,7 @@ import { type CallOptionKind, checkCallOptions } from "./call-options.js";
 import {
   AmbiguousKeyError,
   AutoStoreError,
+  asCallError,
   ConfigError,
   DecodeError,
   describeCause,
@@ -502,8 +503,7 @@ export class AutoStore implements AsyncDisposable {
   }
 
   #typed(err: unknown, action: string, key: unknown, signal: AbortSignal | undefined): unknown {
-    if (isAutoStoreError(err)) return err;
-    if (signal?.aborted) return err;
+    if (isAutoStoreError(err) && !signal?.aborted) return err;
     const shown = showKey(key);
     let uri: string | undefined;
     try {
@@ -512,11 +512,7 @@ export class AutoStore implements AsyncDisposable {
     } catch {
       uri = undefined;
     }
-    return new AutoStoreError(`${action} ${uri ?? shown}: ${describeCause(err)}`, {
-      key: shown,
-      ...(uri ? { uri } : {}),
-      cause: err,
-    });
+    return asCallError(err, { action, key: shown, ...(uri ? { uri } : {}), ...(signal ? { signal } : {}) });
   }
 
   /** The logger of the root's options, if any. */

@@ -4,11 +4,10 @@
  * under it elsewhere.
  */
 
-import { isDirectory } from "../backend.js";
+import { isDirectory, exists as objectExists } from "../backend.js";
 import { type CallOptionKind, checkCallOptions } from "../call-options.js";
 import {
-  AutoStoreError,
-  describeCause,
+  asCallError,
   InvalidKeyError,
   IsADirectoryError,
   isAutoStoreError,
@@ -79,12 +78,7 @@ export async function guard<T>(
 }
 
 export function typed(err: unknown, action: string, path: AutoPath, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return signal.reason ?? err;
-  if (isAutoStoreError(err)) return err;
-  return new AutoStoreError(`${action} ${String(path)}: ${describeCause(err)}`, {
-    key: String(path),
-    cause: err,
-  });
+  return asCallError(err, { action, key: String(path), ...(signal ? { signal } : {}) });
 }
 
 export function context(at: Located) {
@@ -100,15 +94,9 @@ export function checkWritable(at: Located, action: string): void {
   }
 }
 
+/** True when the path names a file (a folder's root key never does). */
 export async function fileExists(at: Located, signal?: AbortSignal): Promise<boolean> {
-  if (at.target.key === "") return false;
-  try {
-    await at.target.backend.head(at.target.key, { signal });
-    return true;
-  } catch (err) {
-    if (err instanceof KeyNotFoundError) return false;
-    throw err;
-  }
+  return at.target.key !== "" && objectExists(at.target.backend, at.target.key, signal ? { signal } : {});
 }
 
 export async function folderExists(at: Located, signal?: AbortSignal): Promise<boolean> {
