@@ -4,7 +4,7 @@
  * never a `TypeError` from deep inside a call.
  */
 import { ConfigError } from "./errors.js";
-import { closest } from "./options.js";
+import { closest, describeValue } from "./options.js";
 
 /** How one call option is checked. */
 export type CallOptionKind = "string" | "boolean" | "function" | "signal" | "schema" | "number";
@@ -21,7 +21,7 @@ export function checkCallOptions(
   if (options === undefined) return;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new ConfigError(
-      `${method}: options must be an object such as { signal } (got ${kindOf(options)})`,
+      `${method}: options must be an object such as { signal } (got ${describeValue(options)})`,
       {
         field: "options",
       },
@@ -39,7 +39,7 @@ export function checkCallOptions(
     }
     if (value === undefined || fits(value, kind)) continue;
     throw new ConfigError(
-      `${method}: option '${name}' must be ${describeKind(kind)} (got ${kindOf(value)})`,
+      `${method}: option '${name}' must be ${describeKind(kind)} (got ${describeValue(value)})`,
       {
         field: name,
       },
@@ -80,12 +80,4 @@ function describeKind(kind: CallOptionKind): string {
     case "schema":
       return "a Standard Schema (zod, valibot, arktype…)";
   }
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "object") return "an object";
-  return typeof value === "number" || typeof value === "boolean" ? String(value) : typeof value;
 }

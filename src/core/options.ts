@@ -191,7 +191,7 @@ export function checkFields(
       // The value itself is shown only for non-secret fields, and a URL without its user info.
       const shown = spec.secret
         ? ""
-        : ` (got ${describe(spec.kind === "url" ? redactUserInfo(value) : value)})`;
+        : ` (got ${describeValue(spec.kind === "url" ? redactUserInfo(value) : value)})`;
       throw new ConfigError(`${owner}: option '${name}' ${problem}${shown}`, { field: name });
     }
   }
@@ -259,11 +259,13 @@ function redactUserInfo(value: unknown): unknown {
     : value;
 }
 
-function describe(value: unknown): string {
+/** A value as a short phrase for messages (`"abc"`, `42`, `an object`); never the whole of a long string. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "object")
-    return value === null ? "null" : Array.isArray(value) ? "an array" : "an object";
-  return String(value);
+  if (typeof value === "object") return "an object";
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : typeof value;
 }
 
 /** The known name nearest to a typo, when it is near enough to be the intended one. */

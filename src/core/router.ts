@@ -9,7 +9,7 @@ import { CachedBackend } from "./cache/cached-backend.js";
 import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import { AutoStoreError, ConfigError } from "./errors.js";
 import { joinKey, parseUri, validateKey } from "./keys.js";
-import { checkFields, Options, type OptionsClass } from "./options.js";
+import { checkFields, describeValue, Options, type OptionsClass } from "./options.js";
 import { checkLocalRoot, decideUriKey } from "./roots.js";
 import {
   type BackendFactory,
@@ -58,7 +58,7 @@ export class Router {
       throw new ConfigError("AutoStore: root must be a non-empty string", { field: "root" });
     if (typeof init !== "object" || init === null || Array.isArray(init)) {
       throw new ConfigError(
-        `AutoStore: the second argument must be an object of options, such as { cacheEnabled: true } (got ${init === null ? "null" : Array.isArray(init) ? "an array" : typeof init})`,
+        `AutoStore: the second argument must be an object of options, such as { cacheEnabled: true } (got ${describeValue(init)})`,
         { field: "init" },
       );
     }
