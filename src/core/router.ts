@@ -10,7 +10,7 @@ import { type CacheStorage, getCacheStorageFactory } from "./cache/storage.js";
 import { AutoStoreError, ConfigError } from "./errors.js";
 import { joinKey, parseUri, validateKey } from "./keys.js";
 import { checkFields, describeValue, Options, type OptionsClass } from "./options.js";
-import { checkLocalRoot, decideUriKey } from "./roots.js";
+import { checkLocalRoot, decideUriKey, LOCAL_FILE_KINDS } from "./roots.js";
 import {
   type BackendFactory,
   factoryOfKind,
@@ -33,8 +33,8 @@ export type RouterInit = object & { options?: Options | readonly Options[] };
 
 const URI_OUTWARD = (root: string) => (key: string) => joinKey(root, key);
 
-// Backends whose bytes are already local: a cache in front of them would only copy files.
-const LOCAL_KINDS = new Set(["file", "memory", "opfs"]);
+// Backends whose bytes are already local (local files, and memory): a cache would only copy them.
+const isLocalKind = (kind: string) => kind === "memory" || LOCAL_FILE_KINDS.has(kind);
 
 /** The backends of one store; see the module comment. */
 export class Router {
@@ -185,7 +185,7 @@ export class Router {
   #open(factory: BackendFactory, root: string, scheme: string, localPath: boolean, uriKeys = false): Backend {
     const options = this.optionsFor(scheme);
     const backend = factory.open(root, { scheme, options, localPath, uriKeys });
-    if (!options.cacheEnabled || LOCAL_KINDS.has(factory.kind)) return backend;
+    if (!options.cacheEnabled || isLocalKind(factory.kind)) return backend;
     const location = options.cacheDir ?? "";
     let storage = this.#cacheStorages.get(location);
     if (!storage) {
