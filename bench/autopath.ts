@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { AutoPath, AutoStore, S3Options } from "../src/node/index.js";
-import { type S3Server, startS3Server } from "../test/helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../test/helpers/s3-server.js";
 import { mbPerSecond, scenario } from "./harness.js";
 
 const MiB = 1024 * 1024;
@@ -63,14 +63,7 @@ scenario({
   note: `peak RSS growth of the subject's first run (before any baseline) is the point (target < 64 MiB); parts of ${PART / MiB} MiB, ${CONCURRENCY} in flight on both sides`,
   setup: async () => {
     server = await startS3Server({ buckets: [BUCKET], cors: false });
-    raw = new S3Client({
-      endpoint: server.endpoint,
-      region: server.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    raw = rawS3Client(server);
     store = new AutoStore(`s3://${BUCKET}/`, {
       options: new S3Options(
         server.options({ multipartThreshold: PART, multipartChunkSize: PART, maxConcurrency: CONCURRENCY }),

@@ -9,10 +9,11 @@
  * start-up) and a 2 ms poll of the resident set (which can miss a short spike): the high-water mark
  * counts only when the job raised it.
  */
+
 import { createReadStream } from "node:fs";
-import { S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { AutoStore, S3Options } from "../src/node/index.js";
+import { rawS3Client } from "../test/helpers/s3-server.js";
 
 /** What to measure. */
 export interface Job {
@@ -38,14 +39,7 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
 const data = job.kind === "set" ? new Uint8Array(job.size).fill(7) : undefined;
-const raw = new S3Client({
-  endpoint: job.endpoint,
-  region: job.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: job.accessKeyId, secretAccessKey: job.secretAccessKey },
-  requestChecksumCalculation: "WHEN_REQUIRED",
-  responseChecksumValidation: "WHEN_REQUIRED",
-});
+const raw = rawS3Client(job);
 const s3 = new S3Options({
   endpoint: job.endpoint,
   region: job.region,

@@ -11,10 +11,10 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { AutoStore, S3Options } from "../src/node/index.js";
-import { type S3Server, startS3Server } from "../test/helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../test/helpers/s3-server.js";
 import { forEachLimit, mbPerSecond, opsPerSecond, scenario, smallValue } from "./harness.js";
 
 const MiB = 1024 * 1024;
@@ -36,14 +36,7 @@ interface Rig {
 
 async function rig(prefix: string, transport: "sdk" | "fetch" = "sdk"): Promise<Rig> {
   const server = await startS3Server({ buckets: [BUCKET], cors: false });
-  const raw = new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const raw = rawS3Client(server);
   const store = new AutoStore(`s3://${BUCKET}/${prefix}/`, {
     options: new S3Options(server.options({ transport })),
   });

@@ -18,6 +18,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import type { S3OptionsInit } from "../../src/s3/index.js";
 
 /** The only credentials s3rver knows; any other access key id gets 403 InvalidAccessKeyId. */
@@ -167,5 +168,26 @@ function readPort(child: ChildProcess): Promise<number> {
       clearTimeout(timer);
       reject(new Error(`s3rver exited with code ${code} before listening: ${err}`));
     });
+  });
+}
+
+/**
+ * A raw AWS SDK client for a local server, independent of the store (to check what the store wrote,
+ * or to make objects the store did not). Checksums only where required: s3rver stores `aws-chunked`
+ * framing verbatim otherwise (see FIELD-NOTES).
+ */
+export function rawS3Client(server: {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
   });
 }

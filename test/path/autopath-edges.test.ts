@@ -2,7 +2,7 @@
  * AutoPath edges: the memory scheme, `dir/` marker objects that other tools write on S3, a bucket's
  * root as a folder, and bad input that must fail before anything is written.
  */
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AutoPath,
@@ -12,7 +12,7 @@ import {
   InvalidKeyError,
   isAutoStoreError,
 } from "../../src/node/index.js";
-import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 
 let server: S3Server;
 const stores: AutoStore[] = [];
@@ -37,12 +37,7 @@ describe("AutoPath edges", () => {
   });
 
   it("skips a folder's own dir/ marker object and treats the bucket root as a folder", async () => {
-    const client = new S3Client({
-      endpoint: server.endpoint,
-      region: server.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    });
+    const client = rawS3Client(server);
     await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/", Body: "" }));
     await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/x.txt", Body: "x" }));
     client.destroy();

@@ -5,7 +5,7 @@
  * Every case runs on both request paths (the AWS SDK, and signed fetch).
  */
 import { inspect } from "node:util";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AutoStore,
@@ -15,7 +15,7 @@ import {
   type S3OptionsInit,
 } from "../../src/node/index.js";
 import { type FaultProxy, startProxy } from "../helpers/proxy.js";
-import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 
 let s3: S3Server;
 let proxy: FaultProxy;
@@ -48,12 +48,7 @@ const viaProxy = (overrides: S3OptionsInit = {}): S3OptionsInit =>
   s3.options({ endpoint: proxy.endpoint, retryDelay: 0.02, ...overrides });
 
 function rawClient(): S3Client {
-  return new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  return rawS3Client(s3);
 }
 
 const pattern = (size: number, seed = 0) =>

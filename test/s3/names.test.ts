@@ -15,14 +15,14 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, isCommonPrefix, type Progress, S3Backend, S3Options } from "../../src/node/index.js";
 import { keyArbitrary } from "../helpers/keys.js";
 import { type FaultProxy, startProxy } from "../helpers/proxy.js";
-import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 
 const BUCKET = "names";
 let s3: S3Server;
@@ -32,14 +32,7 @@ let proxy: FaultProxy;
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
   // An independent client: what it sees is what the server stored.
-  raw = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  raw = rawS3Client(s3);
   proxy = await startProxy(s3.endpoint);
 });
 afterAll(async () => {

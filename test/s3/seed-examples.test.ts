@@ -6,10 +6,10 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, KeyNotFoundError, S3Options } from "../../src/node/index.js";
-import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 import { tempDir } from "../helpers/tmp.js";
 
 let aws: S3Server;
@@ -37,12 +37,7 @@ function track(store: AutoStore): AutoStore {
 
 /** A plain SDK client on one server: what is really stored there. */
 function rawClient(server: S3Server): S3Client {
-  return new S3Client({
-    endpoint: server.endpoint,
-    region: server.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
+  return rawS3Client(server);
 }
 
 async function rawText(server: S3Server, bucket: string, key: string): Promise<string | undefined> {

@@ -4,7 +4,7 @@
  * checked with an independent client, so framing stored by mistake (aws-chunked) cannot hide.
  * Every case runs on both request paths (the AWS SDK, and signed fetch).
  */
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AutoStore,
@@ -16,7 +16,7 @@ import {
   type S3OptionsInit,
 } from "../../src/node/index.js";
 import { type FaultProxy, startProxy } from "../helpers/proxy.js";
-import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 
 const MiB = 1024 * 1024;
 let s3: S3Server;
@@ -61,12 +61,7 @@ function streamOf(data: Uint8Array, chunk = 64 * 1024): ReadableStream<Uint8Arra
 
 /** What is on the server, read with a plain SDK client that knows nothing of the store. */
 async function rawBytes(key: string): Promise<Uint8Array> {
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const client = rawS3Client(s3);
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: "transfers", Key: key }));
     return (await out.Body?.transformToByteArray()) ?? new Uint8Array(0);
