@@ -4,6 +4,7 @@
  * names, and bodies in transit encodings (gzip or deflate with the compressed Content-Length,
  * chunked with no length) read as their decoded bytes.
  */
+
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import * as http from "node:http";
@@ -19,6 +20,7 @@ import {
   isAutoStoreError,
   type Progress,
 } from "../../src/node/index.js";
+import { answerRange } from "../helpers/http-range.js";
 import { keyArbitrary } from "../helpers/keys.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -84,19 +86,15 @@ async function startFolderServer(root: string): Promise<FolderServer> {
       headers["content-encoding"] = mode.encoding;
       headers.vary = "accept-encoding";
     }
+    const answer = answerRange(mode.ignoreRange ? undefined : range, body.length);
+    if (answer.kind === "unsatisfiable") {
+      return res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
+    }
     let status = 200;
     let start = 0;
     let end = body.length;
-    const match = range && !mode.ignoreRange ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
-    if (match) {
-      if (match[1] === "") start = Math.max(0, body.length - Number(match[2]));
-      else {
-        start = Number(match[1]);
-        if (match[2] !== "") end = Math.min(body.length, Number(match[2]) + 1);
-      }
-      if (start >= body.length) {
-        return res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
-      }
+    if (answer.kind === "part") {
+      ({ start, end } = answer);
       status = 206;
       headers["content-range"] = `bytes ${start}-${end - 1}/${body.length}`;
     }

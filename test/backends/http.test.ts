@@ -3,6 +3,7 @@
  * misbehaviours can be switched on: ignoring Range, refusing HEAD, breaking a download midway,
  * failing with 503 before it works.
  */
+
 import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,6 +18,7 @@ import {
   UnsupportedOperationError,
 } from "../../src/node/index.js";
 import { testBackend } from "../conformance/backend.js";
+import { answerRange } from "../helpers/http-range.js";
 
 interface Behaviour {
   /** Answer ranged GETs with 200 and the whole file. */
@@ -99,20 +101,16 @@ async function startStaticServer(): Promise<StaticServer> {
       res.writeHead(304, { etag, "last-modified": MODIFIED }).end();
       return;
     }
+    const answer = answerRange(b.ignoreRange ? undefined : range, data.length);
+    if (answer.kind === "unsatisfiable") {
+      res.writeHead(416, { "content-range": `bytes */${data.length}` }).end();
+      return;
+    }
     let status = 200;
     let start = 0;
     let end = data.length;
-    const match = range && !b.ignoreRange ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
-    if (match) {
-      if (match[1] === "") start = Math.max(0, data.length - Number(match[2]));
-      else {
-        start = Number(match[1]);
-        if (match[2] !== "") end = Math.min(data.length, Number(match[2]) + 1);
-      }
-      if (start >= data.length) {
-        res.writeHead(416, { "content-range": `bytes */${data.length}` }).end();
-        return;
-      }
+    if (answer.kind === "part") {
+      ({ start, end } = answer);
       status = 206;
       headers["content-range"] = `bytes ${start}-${end - 1}/${data.length}`;
     }
