@@ -51,7 +51,7 @@ export async function findVariants(
       if (meta && names[i] !== key) variants.withExtension.push({ ...meta, ext: exts[i] as string });
     }
     if (variants.withExtension.length > 1) variants.withExtension.sort((a, b) => (a.key < b.key ? -1 : 1));
-    if (options.exact === "always" || (options.exact !== "never" && variants.withExtension.length === 0)) {
+    if (wantsExact(options.exact, variants)) {
       const [exact] = await backend.headMany([key], call);
       if (exact) variants.exact = { ...exact };
     }
@@ -72,12 +72,16 @@ export async function findVariants(
     if (!(err instanceof UnsupportedOperationError)) throw err;
     noListing = err;
   }
-  if (noListing || options.exact === "always" || variants.withExtension.length === 0) {
-    const [exact] = await headEach(backend, [key], call);
-    if (exact) variants.exact = listed(exact);
+  if (noListing || wantsExact(options.exact, variants)) {
+    const exact = await headIfExists(backend, key, call);
+    if (exact) variants.exact = { ...exact };
     else if (noListing) throw noListing;
   }
   return variants;
+}
+
+function wantsExact(exact: "always" | "ifNone" | "never" | undefined, variants: Variants): boolean {
+  return exact === "always" || (exact !== "never" && variants.withExtension.length === 0);
 }
 
 /**
@@ -94,27 +98,20 @@ function candidateKeys(key: string, exts: readonly string[]): string[] {
   return names;
 }
 
-/** Heads keys one by one: undefined for a missing one. */
-export async function headEach(
+/** The object's metadata, or undefined when there is none. */
+async function headIfExists(
   backend: Backend,
-  keys: readonly string[],
-  options?: CallOptions,
-): Promise<Array<ObjectMeta | undefined>> {
-  const out: Array<ObjectMeta | undefined> = [];
-  for (const key of keys) {
-    try {
-      out.push(await backend.head(key, options));
-    } catch (err) {
-      if (!(err instanceof KeyNotFoundError)) throw err;
-      out.push(undefined);
-    }
+  key: string,
+  options: CallOptions,
+): Promise<ObjectMeta | undefined> {
+  try {
+    return await backend.head(key, options);
+  } catch (err) {
+    if (err instanceof KeyNotFoundError) return undefined;
+    throw err;
   }
-  return out;
 }
 
-function listed(meta: ObjectMeta): ListedObject {
-  return { ...meta };
-}
 /** The file a key reads from, and the extension whose handler decodes it (none: raw bytes). */
 export interface ResolvedFile {
   key: string;
