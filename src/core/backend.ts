@@ -318,7 +318,7 @@ export async function copyAcross(
   if (options?.signal) writeOptions.signal = options.signal;
   if (source.meta.contentType) writeOptions.contentType = source.meta.contentType;
   if (options?.onProgress) writeOptions.onProgress = options.onProgress;
-  return to.write(toKey, source.stream().pipeThrough(sliceChunks(PROGRESS_STEP)), writeOptions);
+  return to.write(toKey, source.stream().pipeThrough(limitChunks(PROGRESS_STEP)), writeOptions);
 }
 
 /** How many bytes a transfer moves at most between two progress reports. */
@@ -328,7 +328,7 @@ export const PROGRESS_STEP = 1024 * 1024;
  * Cuts chunks larger than `size` into views of at most `size` bytes (no copy), so that whoever
  * counts a stream's chunks reports progress at least that often.
  */
-export function sliceChunks(size: number): TransformStream<Uint8Array, Uint8Array> {
+export function limitChunks(size: number): TransformStream<Uint8Array, Uint8Array> {
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       for (let at = 0; at < chunk.length; at += size) controller.enqueue(chunk.subarray(at, at + size));

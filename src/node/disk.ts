@@ -20,6 +20,7 @@ import {
   type ListOptions,
   notModifiedResult,
   type ObjectMeta,
+  PROGRESS_STEP,
   type Progress,
   type ReadOptions,
   type ReadResult,
@@ -41,8 +42,6 @@ import { diskFolders } from "./disk-folders.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 
 export { TEMP_PREFIX };
-
-const PROGRESS_STEP = 1024 * 1024;
 
 // Files up to this size are read in one pass when opened; larger ones stay open until their body is
 // taken as bytes or as a stream.

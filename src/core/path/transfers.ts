@@ -3,7 +3,7 @@
  * to local files and streams. Bodies stream (nothing holds a whole file); progress is counted on the
  * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
  */
-import { isCommonPrefix, type ObjectMeta, type Progress } from "../backend.js";
+import { isCommonPrefix, type ObjectMeta, PROGRESS_STEP, type Progress } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
@@ -17,7 +17,6 @@ export type UploadSource = string | Blob | ReadableStream<Uint8Array> | AsyncIte
 /** What `downloadTo` takes: a local path (Node) or a web `WritableStream`. */
 export type DownloadTarget = string | WritableStream<Uint8Array>;
 
-const MIB = 1024 * 1024;
 const INTERVAL_MS = 250;
 const PIECE = 256 * 1024;
 
@@ -35,7 +34,7 @@ export class ProgressMeter {
     this.loaded += n;
     if (!this.report) return;
     const now = Date.now();
-    if (this.loaded - this.#reported >= MIB || now - this.#at >= INTERVAL_MS) {
+    if (this.loaded - this.#reported >= PROGRESS_STEP || now - this.#at >= INTERVAL_MS) {
       this.#reported = this.loaded;
       this.#at = now;
       this.report({ loaded: this.loaded, total: this.total });
