@@ -12,15 +12,13 @@ import { bytesResult, concatBytes, type ReadOptions, type ReadResult, resolveRan
 import { decodeChunks, parseCodings } from "./encoding.js";
 import { BackendError, describeCause, isAutoStoreError } from "./errors.js";
 import {
-  chunksOf,
-  discardSource,
   metaOf,
   type RemoteObject,
   type RemoteResponse,
   type ResumeOptions,
   resumableChunks,
-  sliceChunks,
-} from "./transfer.js";
+} from "./remote-body.js";
+import { chunksOf, discardSource, sliceChunks } from "./transfer.js";
 
 /** Reads `first` (the answer to a GET of `object`) whole; see the module comment. */
 export async function readWhole(

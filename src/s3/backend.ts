@@ -35,7 +35,9 @@ import {
 } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
-import { peekStream, type RemoteObject, remoteRead } from "../core/transfer.js";
+import type { RemoteObject } from "../core/remote-body.js";
+import { remoteRead } from "../core/remote-read.js";
+import { peekStream } from "../core/transfer.js";
 import { toStoreError } from "./errors.js";
 import { s3CacheIdentity } from "./identity.js";
 import { type S3Credentials, S3Options, type S3OptionsInit } from "./options.js";

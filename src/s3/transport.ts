@@ -10,7 +10,7 @@
  * so that `errors.ts` maps both paths alike.
  */
 import type { Logger } from "../core/options.js";
-import type { RemoteResponse } from "../core/transfer.js";
+import type { RemoteResponse } from "../core/remote-body.js";
 import type { S3Credentials } from "./options.js";
 
 /** An object's metadata as the service reports it. */

@@ -46,6 +46,8 @@ import {
 } from "../errors.js";
 import { validateKey, validatePrefix } from "../keys.js";
 import type { Logger, Options } from "../options.js";
+import type { RemoteResponse } from "../remote-body.js";
+import { remoteRead } from "../remote-read.js";
 import type { BackendFactory } from "../schemes.js";
 import {
   attemptSignal,
@@ -55,8 +57,6 @@ import {
   emptyStream,
   headerFields,
   parseContentRange,
-  type RemoteResponse,
-  remoteRead,
   sleep,
   timeoutError,
   watchIdle,
