@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs (the Python peers for interop tests), only when
-# they are missing. Runs before `npm test`; needs root (or sudo) only when something is missing.
+# Installs the Debian packages the test suite needs, only when they are missing: the Python peers
+# for interop tests and Chromium for the browser tests (driven by playwright-core; no browser is
+# ever downloaded). Runs before `npm test`; needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 PYTHON=/usr/bin/python3
@@ -10,6 +11,7 @@ need=()
 "$PYTHON" -c "import PIL" 2>/dev/null || need+=(python3-pil)
 "$PYTHON" -c "import yaml" 2>/dev/null || need+=(python3-yaml)
 [ -x "$PYTHON" ] || need+=(python3)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -6,7 +6,9 @@ import { httpBackendFactory } from "../core/backends/http.js";
 import { registerSchemeFactory } from "../core/schemes.js";
 import { s3BackendFactory } from "../s3/index.js";
 
-registerSchemeFactory("s3", s3BackendFactory());
+// S3 goes over signed fetch by default: it keeps the AWS SDK (hundreds of KB) out of a web app's
+// bundle; `transport: "sdk"` loads the SDK on first use.
+registerSchemeFactory("s3", s3BackendFactory({ transport: "fetch" }));
 registerSchemeFactory("http", httpBackendFactory);
 registerSchemeFactory("https", httpBackendFactory);
 
