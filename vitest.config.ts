@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
  * downloaded). The browser project runs the same conformance suites the Node tests run.
  */
 export default defineConfig({
+  // Vite's dependency cache stays in the checkout (git-ignored), not in a shared node_modules.
+  cacheDir: ".cache/vite",
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
