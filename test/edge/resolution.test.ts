@@ -9,9 +9,10 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
-import { type BuildOptions, build } from "esbuild";
+import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PackedInstall, packedInstall } from "../helpers/packed.js";
+import { PLATFORMS, type Resolver, VERCEL, WRANGLER } from "./platforms.js";
 
 const run = promisify(execFile);
 let pkg: PackedInstall;
@@ -19,73 +20,6 @@ let pkg: PackedInstall;
 beforeAll(async () => {
   pkg = await packedInstall();
 }, 300_000);
-
-/** esbuild options a platform bundles with; `platform` adds its own condition (browser or node). */
-type Resolver = Pick<BuildOptions, "platform" | "conditions">;
-
-/**
- * Each platform's condition list, from its source. esbuild always adds `default`, and `import` for an
- * `import` statement; `platform: "browser"` adds `browser`. `platform: "neutral"` adds nothing else,
- * so with it a list is exactly the one written here.
- */
-const PLATFORMS: Record<string, { resolver: Resolver; build: "edge" | "browser" }> = {
-  // cloudflare/workers-sdk, packages/wrangler/src/deployment-bundle/bundle.ts: `getBuildConditions()`
-  // returns ["workerd", "worker", "browser"] and `getBuildPlatform()` leaves `platform` unset unless
-  // WRANGLER_BUILD_PLATFORM is set, so esbuild's default platform, "browser", applies.
-  wrangler: {
-    resolver: { platform: "browser", conditions: ["workerd", "worker", "browser"] },
-    build: "edge",
-  },
-  // vercel/next.js, packages/next/src/build/webpack-config-rules/resolve.ts: the edge server compiler
-  // resolves with `edgeConditionNames = ["edge-light", "worker", "..."]`, where "..." is webpack's
-  // defaults for a web target (lib/config/defaults.js `getResolveDefaults`: webpack, the mode,
-  // browser) plus `import` and `module` for ESM imports.
-  "Vercel (Next.js edge)": {
-    resolver: {
-      platform: "neutral",
-      conditions: ["edge-light", "worker", "webpack", "production", "browser", "import", "module"],
-    },
-    build: "edge",
-  },
-  // vercel/vercel, packages/node/src/edge-functions/edge-handler.mts: edge functions outside Next.js
-  // are bundled by esbuild with `platform: "browser"` and `conditions: ["edge-light", "development"]`.
-  "Vercel (edge functions)": {
-    resolver: { platform: "browser", conditions: ["edge-light", "development"] },
-    build: "edge",
-  },
-  // denoland/deno, the node resolver (resolvers/node/resolution.rs): `DEFAULT_CONDITIONS = ["deno",
-  // "node", "import"]`; `default` always matches.
-  Deno: {
-    resolver: { platform: "neutral", conditions: ["deno", "node", "import", "default"] },
-    build: "edge",
-  },
-  // vite 8, dist/node/chunks/node.js: `DEFAULT_CLIENT_CONDITIONS = ["module", "browser",
-  // "development|production"]`, with `import` and `default` from the import itself.
-  "Vite (production)": {
-    resolver: { platform: "neutral", conditions: ["browser", "import", "module", "production", "default"] },
-    build: "browser",
-  },
-  "Vite (development)": {
-    resolver: { platform: "neutral", conditions: ["browser", "import", "module", "development", "default"] },
-    build: "browser",
-  },
-  // webpack, lib/config/defaults.js `getResolveDefaults`: ["webpack", mode, "browser"] for `target: "web"`,
-  // and `import`, `module` for ESM dependencies.
-  "webpack (production)": {
-    resolver: {
-      platform: "neutral",
-      conditions: ["browser", "import", "module", "webpack", "production", "default"],
-    },
-    build: "browser",
-  },
-  "webpack (development)": {
-    resolver: {
-      platform: "neutral",
-      conditions: ["browser", "import", "module", "webpack", "development", "default"],
-    },
-    build: "browser",
-  },
-};
 
 /** The file a specifier resolves to under `resolver`, relative to the installed package (or `root`). */
 async function resolveWith(resolver: Resolver, specifier: string, root = pkg.root): Promise<string> {
@@ -137,8 +71,7 @@ describe("exports map", () => {
       const { browser, ...rest } = manifest.exports["."] ?? {};
       manifest.exports["."] = { browser, ...rest };
       await writeFile(join(dir, "package.json"), JSON.stringify(manifest));
-      const wrangler = PLATFORMS.wrangler?.resolver ?? {};
-      expect(await resolveWith(wrangler, "autostore-js", root)).toBe(
+      expect(await resolveWith(WRANGLER, "autostore-js", root)).toBe(
         "node_modules/autostore-js/dist/browser/index.js",
       );
     } finally {
@@ -168,8 +101,8 @@ describe("the edge build as wrangler and Vercel bundle it", () => {
   const bundles: Record<string, string> = {};
   beforeAll(async () => {
     const resolvers: Record<string, Resolver> = {
-      wrangler: PLATFORMS.wrangler?.resolver ?? {},
-      vercel: PLATFORMS["Vercel (edge functions)"]?.resolver ?? {},
+      wrangler: WRANGLER,
+      vercel: VERCEL,
     };
     for (const [name, resolver] of Object.entries(resolvers)) {
       const result = await build({
