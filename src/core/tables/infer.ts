@@ -166,39 +166,95 @@ export function convertValue(kind: InferredKind, text: string | null): unknown {
   }
 }
 
-/** An Arrow vector of text values converted to their inferred kind. */
+/**
+ * An Arrow vector of text values converted to their inferred kind, laid out by hand (values, validity
+ * bitmap, UTF-8 offsets) rather than through apache-arrow's builders: a builder compiles its null
+ * check with `new Function`, which Cloudflare Workers refuse (EvalError), and the direct layout is
+ * faster everywhere.
+ */
 export function buildVector(
   arrow: ArrowModule,
   kind: InferredKind,
   values: readonly (string | null)[],
 ): Arrow.Vector {
   const type = arrowTypeOf(arrow, kind);
-  if (kind === "float64" || kind === "int32") {
-    // Typed arrays plus a validity bitmap: several times faster than the generic builder for numbers.
-    const data = kind === "float64" ? new Float64Array(values.length) : new Int32Array(values.length);
-    const validity = new Uint8Array(Math.ceil(values.length / 8));
-    let nulls = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) {
-        nulls++;
-        continue;
-      }
-      data[i] = convertValue(kind, v) as number;
-      validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
+  const length = values.length;
+  const validity = new Uint8Array(Math.ceil(length / 8));
+  let nullCount = 0;
+  const cells: unknown[] = new Array(length).fill(undefined);
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    const value = v === null || v === undefined ? null : convertValue(kind, v);
+    if (value === null) {
+      nullCount++;
+      continue;
     }
-    return arrow.makeVector(
-      arrow.makeData({
-        type: type as Arrow.Float64 | Arrow.Int32,
-        length: values.length,
-        nullCount: nulls,
-        data,
-        nullBitmap: nulls > 0 ? validity : null,
-      } as never),
-    );
+    cells[i] = value;
+    validity[i >> 3] = (validity[i >> 3] as number) | (1 << (i & 7));
   }
-  return arrow.vectorFromArray(
-    values.map((v) => convertValue(kind, v)),
-    type,
+  const layout = layOut(kind, cells, length);
+  return arrow.makeVector(
+    arrow.makeData({
+      type,
+      length,
+      nullCount,
+      nullBitmap: nullCount > 0 ? validity : null,
+      ...layout,
+    } as never),
   );
+}
+
+/** The value buffers of a column (`cells[i]` is undefined where the value is null). */
+function layOut(
+  kind: InferredKind,
+  cells: readonly unknown[],
+  length: number,
+): { data: ArrayBufferView; valueOffsets?: Int32Array } {
+  switch (kind) {
+    case "bool": {
+      const bits = new Uint8Array(Math.ceil(length / 8));
+      for (let i = 0; i < length; i++)
+        if (cells[i] === true) bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7));
+      return { data: bits };
+    }
+    case "int32":
+    case "float64": {
+      const data = kind === "int32" ? new Int32Array(length) : new Float64Array(length);
+      for (let i = 0; i < length; i++) if (cells[i] !== undefined) data[i] = cells[i] as number;
+      return { data };
+    }
+    case "int64":
+    case "timestamp":
+    case "timestamptz": {
+      const data = new BigInt64Array(length);
+      for (let i = 0; i < length; i++) {
+        const v = cells[i];
+        if (v !== undefined) data[i] = typeof v === "bigint" ? v : BigInt(v as number);
+      }
+      return { data };
+    }
+    case "date": {
+      // DateDay holds days since the epoch, as apache-arrow's own setter floors them.
+      const data = new Int32Array(length);
+      for (let i = 0; i < length; i++)
+        if (cells[i] !== undefined) data[i] = Math.floor((cells[i] as number) / 86_400_000);
+      return { data };
+    }
+    case "string": {
+      const encoder = new TextEncoder();
+      const encoded = cells.map((v) => (v === undefined ? undefined : encoder.encode(v as string)));
+      const valueOffsets = new Int32Array(length + 1);
+      let total = 0;
+      for (let i = 0; i < length; i++) {
+        total += encoded[i]?.length ?? 0;
+        valueOffsets[i + 1] = total;
+      }
+      const data = new Uint8Array(total);
+      for (let i = 0; i < length; i++) {
+        const bytes = encoded[i];
+        if (bytes) data.set(bytes, valueOffsets[i] as number);
+      }
+      return { data, valueOffsets };
+    }
+  }
 }
