@@ -110,3 +110,54 @@ export const EXPECTED_STORE: StoreReport = {
   keysAfterDelete: ["notes/deep/raw", "notes/tom & jerry"],
   missing: { name: "KeyNotFoundError", isAutoStoreError: true, key: "greeting" },
 };
+
+/** What the tables part reports: column types and values, each value as text (null stays null). */
+export interface FormatsReport {
+  csv: { fields: string[]; columns: (string | null)[][] };
+  parquet: { written: string; fields: string[]; columns: (string | null)[][] };
+}
+
+const CITIES_CSV =
+  "city,since,big,pop\nParis,1860-01-01,true,2102650\nLyon,,false,522250\nSão Paulo,1554-01-25,TRUE,\n";
+
+function describeTable(table: unknown): { fields: string[]; columns: (string | null)[][] } {
+  const t = table as {
+    schema: { fields: { name: string; type: unknown }[] };
+    getChild(name: string): Iterable<unknown> | null;
+  };
+  const fields = t.schema.fields.map((f) => `${f.name}:${String(f.type)}`);
+  const columns = t.schema.fields.map((f) =>
+    [...(t.getChild(f.name) ?? [])].map((v) => (v === null ? null : String(v))),
+  );
+  return { fields, columns };
+}
+
+/**
+ * CSV with inferred text, date, boolean and integer columns, then the same table through Parquet.
+ * Parquet needs its WASM initialised first (`initParquetWasm`), which the caller does its own way.
+ */
+export async function runFormats(lib: typeof Edge): Promise<FormatsReport> {
+  const store = new lib.AutoStore("memory://edge-formats");
+  await store.set("cities.csv", CITIES_CSV);
+  const table = await store.get("cities.csv");
+  const csv = describeTable(table);
+  const written = await store.set("cities", table);
+  const parquet = { written, ...describeTable(await store.get("cities")) };
+  await store.close();
+  return { csv, parquet };
+}
+
+const CITY_COLUMNS = [
+  ["Paris", "Lyon", "São Paulo"],
+  [String(Date.UTC(1860, 0, 1)), null, String(Date.UTC(1554, 0, 25))],
+  ["true", "false", "true"],
+  ["2102650", "522250", null],
+];
+
+const CITY_FIELDS = ["city:Utf8", "since:Date32<DAY>", "big:Bool", "pop:Int32"];
+
+/** What every runtime must report for the tables. */
+export const EXPECTED_FORMATS: FormatsReport = {
+  csv: { fields: CITY_FIELDS, columns: CITY_COLUMNS },
+  parquet: { written: "cities.parquet", fields: CITY_FIELDS, columns: CITY_COLUMNS },
+};

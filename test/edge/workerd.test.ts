@@ -5,35 +5,78 @@
  * with the endpoint and credentials passed as the worker's bindings.
  */
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
+import { type BuildOptions, build, type Plugin } from "esbuild";
+import { Miniflare, type ModuleDefinition } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packedInstall } from "../helpers/packed.js";
 import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 import { WRANGLER } from "./platforms.js";
-import { EXPECTED_STORE, type ScenarioEnv, type ScenarioReport } from "./scenario.js";
+import {
+  EXPECTED_FORMATS,
+  EXPECTED_STORE,
+  type FormatsReport,
+  type ScenarioEnv,
+  type ScenarioReport,
+} from "./scenario.js";
 
 // A date workerd 1.20260424 accepts (not after its own release).
 const COMPATIBILITY_DATE = "2026-04-01";
 
 let s3: S3Server;
 let mf: Miniflare | undefined;
-let script = "";
+let modules: ModuleDefinition[] = [];
 let inputs: string[] = [];
+let env: ScenarioEnv;
+
+function running(): Miniflare {
+  if (!mf) throw new Error("the worker did not start");
+  return mf;
+}
+
+/**
+ * wrangler's default module rules (deployment-bundle/rules.ts): an imported `*.wasm` is not bundled
+ * but uploaded next to the worker as a `CompiledWasm` module, which the import gives as a
+ * `WebAssembly.Module`. Workers compile no WASM from bytes at run time, so this is how Parquet's
+ * WASM gets in.
+ */
+function wasmModules(found: Map<string, string>): Plugin {
+  return {
+    name: "wasm-modules",
+    setup(b) {
+      b.onResolve({ filter: /\.wasm$/ }, async (args) => {
+        if (args.pluginData === "resolving") return undefined;
+        const real = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: "resolving",
+        });
+        found.set(basename(real.path), real.path);
+        return { path: `./${basename(real.path)}`, external: true };
+      });
+    },
+  };
+}
 
 beforeAll(async () => {
   const [server, pkg] = await Promise.all([startS3Server({ buckets: ["edge"] }), packedInstall()]);
   s3 = server;
-  const result = await build({
+  const wasm = new Map<string, string>();
+  const options: BuildOptions = {
     stdin: {
       contents: `
         import * as lib from "autostore-js";
-        import { runScenario } from ${JSON.stringify(join(import.meta.dirname, "scenario.ts"))};
+        import parquetWasm from "parquet-wasm/esm/parquet_wasm_bg.wasm";
+        import { runFormats, runScenario } from ${JSON.stringify(join(import.meta.dirname, "scenario.ts"))};
         export default {
           async fetch(request, env) {
             try {
+              if (new URL(request.url).pathname === "/formats") {
+                await lib.initParquetWasm(parquetWasm);
+                return Response.json(await runFormats(lib));
+              }
               return Response.json(await runScenario(lib, env));
             } catch (err) {
               return new Response(String(err && err.stack || err), { status: 500 });
@@ -50,10 +93,30 @@ beforeAll(async () => {
     metafile: true,
     logLevel: "silent",
     nodePaths: pkg.nodePaths,
+    plugins: [wasmModules(wasm)],
     ...WRANGLER,
+  };
+  const result = await build(options);
+  inputs = Object.keys(result.metafile?.inputs ?? {});
+  modules = [{ type: "ESModule", path: "/worker/index.mjs", contents: result.outputFiles?.[0]?.text ?? "" }];
+  for (const [name, path] of wasm) {
+    modules.push({ type: "CompiledWasm", path: `/worker/${name}`, contents: await readFile(path) });
+  }
+  env = {
+    S3_ENDPOINT: s3.endpoint,
+    S3_REGION: s3.region,
+    S3_BUCKET: "edge",
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_PREFIX: `workerd-${randomUUID()}`,
+  };
+  // No compatibility flags: in particular no nodejs_compat.
+  mf = new Miniflare({
+    modules,
+    modulesRoot: "/worker",
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { ...env },
   });
-  script = result.outputFiles[0]?.text ?? "";
-  inputs = Object.keys(result.metafile.inputs);
 }, 300_000);
 
 afterAll(async () => {
@@ -65,25 +128,12 @@ describe("workerd (miniflare, no nodejs_compat)", () => {
   it("bundles the edge build", () => {
     expect(inputs.some((f) => f.endsWith("node_modules/autostore-js/dist/edge/index.js"))).toBe(true);
     expect(inputs.some((f) => f.includes("dist/browser/") || f.includes("dist/node/"))).toBe(false);
-    expect(script).not.toMatch(/["']node:[a-z_/]+["']/);
+    expect(modules[0]?.contents).not.toMatch(/["']node:[a-z_/]+["']/);
+    expect(modules.map((m) => m.path)).toEqual(["/worker/index.mjs", "/worker/parquet_wasm_bg.wasm"]);
   });
 
   it("sets, gets, lists and deletes on memory and on S3 over loopback", async () => {
-    const env: ScenarioEnv = {
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_BUCKET: "edge",
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_PREFIX: `workerd-${randomUUID()}`,
-    };
-    mf = new Miniflare({
-      modules: true,
-      script,
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: { ...env },
-    });
-    const response = await mf.dispatchFetch("http://worker.test/");
+    const response = await running().dispatchFetch("http://worker.test/");
     const text = await response.text();
     expect(response.status, text).toBe(200);
     const report = JSON.parse(text) as ScenarioReport;
@@ -104,5 +154,12 @@ describe("workerd (miniflare, no nodejs_compat)", () => {
       `${env.S3_PREFIX}/notes/deep/raw.bin`,
       `${env.S3_PREFIX}/notes/tom & jerry.txt`,
     ]);
+  });
+
+  it("reads CSV and writes and reads Parquet, with the WASM imported as a module", async () => {
+    const response = await running().dispatchFetch("http://worker.test/formats");
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(JSON.parse(text) as FormatsReport).toEqual(EXPECTED_FORMATS);
   });
 });

@@ -26,6 +26,7 @@ const repo = join(import.meta.dirname, "..", "..");
 /** What the build reads, besides `src/`. */
 const BUILD_INPUTS = ["package.json", "tsup.config.ts", "tsconfig.json", "README.md"];
 const LOCK_STALE_MS = 5 * 60_000;
+const OLD_INSTALL_MS = 24 * 3600_000;
 
 /** An unpacked install of the packed package. */
 export interface PackedInstall {
@@ -104,8 +105,20 @@ async function buildInstall(root: string): Promise<void> {
     await rm(root, { recursive: true, force: true });
     await rename(building, root);
     await mkdir(join(root, "ready"));
+    await removeOldInstalls();
   } finally {
     await rm(stage, { recursive: true, force: true });
+  }
+}
+
+/** Installs of earlier sources, unused for a day: each source change leaves one behind. */
+async function removeOldInstalls(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    if (!/^autostore-packed-[0-9a-f]{16}$/.test(name)) continue;
+    const ready = await stat(join(tmpdir(), name, "ready")).catch(() => undefined);
+    if (ready && Date.now() - ready.mtimeMs > OLD_INSTALL_MS) {
+      await rm(join(tmpdir(), name), { recursive: true, force: true });
+    }
   }
 }
 
