@@ -16,7 +16,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -25,7 +25,7 @@ const run = promisify(execFile);
 const repo = join(import.meta.dirname, "..", "..");
 /** What the build reads, besides `src/`. */
 const BUILD_INPUTS = ["package.json", "tsup.config.ts", "tsconfig.json", "README.md"];
-const LOCK_STALE_MS = 5 * 60_000;
+const LOCK_STALE_MS = 10 * 60_000;
 const OLD_INSTALL_MS = 24 * 3600_000;
 
 /** An unpacked install of the packed package. */
@@ -56,7 +56,11 @@ async function prepare(): Promise<PackedInstall> {
   };
   const lock = `${root}.lock`;
   for (;;) {
-    if (await exists(join(root, "ready"))) return install;
+    if (await exists(join(root, "ready"))) {
+      // Marks it used, so the clean-up of old installs keeps it.
+      await utimes(join(root, "ready"), new Date(), new Date()).catch(() => undefined);
+      return install;
+    }
     try {
       await mkdir(lock);
     } catch {
@@ -77,6 +81,7 @@ async function prepare(): Promise<PackedInstall> {
 
 async function buildInstall(root: string): Promise<void> {
   const stage = await mkdtemp(join(tmpdir(), "autostore-stage-"));
+  const building = `${root}.building-${process.pid}`;
   try {
     for (const file of BUILD_INPUTS) await cp(join(repo, file), join(stage, file));
     await cp(join(repo, "src"), join(stage, "src"), { recursive: true });
@@ -87,8 +92,6 @@ async function buildInstall(root: string): Promise<void> {
     const [packed] = JSON.parse(stdout) as { filename: string }[];
     if (!packed) throw new Error(`npm pack printed no tarball: ${stdout}`);
 
-    const building = `${root}.building`;
-    await rm(building, { recursive: true, force: true });
     const packageDir = join(building, "node_modules", "autostore-js");
     await mkdir(packageDir, { recursive: true });
     await run("tar", ["-xzf", join(stage, packed.filename), "-C", packageDir, "--strip-components=1"]);
@@ -108,6 +111,7 @@ async function buildInstall(root: string): Promise<void> {
     await removeOldInstalls();
   } finally {
     await rm(stage, { recursive: true, force: true });
+    await rm(building, { recursive: true, force: true });
   }
 }
 
