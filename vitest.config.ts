@@ -27,6 +27,7 @@ export default defineConfig({
         test: {
           name: "chromium",
           include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/browser/setup/http-server.ts"],
           browser: {
             enabled: true,
             headless: true,

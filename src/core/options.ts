@@ -43,7 +43,7 @@ export interface OptionsInit {
   scheme?: string;
   /** Keep remote files in a local cache. @default false */
   cacheEnabled?: boolean;
-  /** Where the cache lives. @default the user's cache folder (Node), IndexedDB (browser) */
+  /** Where the cache lives: a folder (Node), an IndexedDB database name (browser). @default the user's cache folder (Node), `autostore-js-cache` (browser) */
   cacheDir?: string;
   /** Age after which a cached file is revalidated; `0` never expires. @default 24 */
   cacheExpiryHours?: number;
