@@ -3,7 +3,7 @@
  * a crash leaves the old value whole; nothing is read or written outside the root, symlinks included.
  */
 import { randomBytes } from "node:crypto";
-import { type Dirent, lstatSync, realpathSync, type Stats } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Readable } from "node:stream";
@@ -53,6 +53,10 @@ const ABANDONED_TEMP_MS = 60 * 60 * 1000;
 
 // How many folders a recursive listing reads ahead of the one it is yielding.
 const LIST_READ_AHEAD = 4;
+/** `headMany` lists a shared folder first from this many names (a bare key asks ~30). */
+const SMALL_FOLDER_MIN_KEYS = 8;
+/** A folder whose size is at most one block (ext4, xfs) holds at most a few hundred names. */
+const DIRECTORY_BLOCK = 4096;
 
 /** A folder's entry in a listing, with its entries once a recursive listing has started reading them. */
 interface ListedChild {
@@ -256,12 +260,23 @@ export class DiskBackend implements Backend {
    * Heads several names at once with synchronous `lstat`s: a bare key's ~30 candidate names cost
    * ~80 µs this way against ~400 µs through the thread pool, and a lookup of a name in a folder the
    * kernel has cached never waits on the disk. Links and anything unusual take the checked `head`.
+   *
+   * When many names share a folder whose entries fit in one directory block, one `readdir` first
+   * tells which names exist (~50 µs against ~250 µs for 31 `lstat`s on a busy machine), and only
+   * those are `lstat`ed: the cost stays bounded because a larger folder takes the `lstat` path.
+   * Linux only: there names match byte for byte, as the `lstat`s do; on case-insensitive or
+   * normalising file systems (macOS, Windows) a listed name may differ from the one asked for.
    */
   async headMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<ObjectMeta | undefined>> {
     throwIfAborted(options.signal);
     const out: Array<ObjectMeta | undefined> = [];
     const checkedFolders = new Set<string>();
+    const present = this.#smallFolderNames(keys);
     for (const key of keys) {
+      if (present !== undefined && !present.has(key.slice(key.lastIndexOf("/") + 1))) {
+        out.push(undefined);
+        continue;
+      }
       // A checked key has no `.`, `..` or empty segment: joining is concatenating.
       const file = this.#directoryPrefix + validateKey(key);
       const slash = key.lastIndexOf("/");
@@ -287,6 +302,28 @@ export class DiskBackend implements Backend {
       else out.push(await this.head(key, options).catch((err: unknown) => missingAsUndefined(err)));
     }
     return out;
+  }
+
+  /**
+   * The names in the one folder that all `keys` share, when there are enough keys to pay for a
+   * `readdir` and the folder fits in one directory block; undefined otherwise (see `headMany`).
+   */
+  #smallFolderNames(keys: readonly string[]): Set<string> | undefined {
+    if (process.platform !== "linux" || keys.length < SMALL_FOLDER_MIN_KEYS) return undefined;
+    const first = keys[0] as string;
+    const folderKey = first.slice(0, first.lastIndexOf("/") + 1);
+    for (const key of keys) {
+      if (key.lastIndexOf("/") + 1 !== folderKey.length || !key.startsWith(folderKey)) return undefined;
+    }
+    const folder = folderKey === "" ? this.directory : this.#directoryPrefix + folderKey.slice(0, -1);
+    try {
+      const stat = lstatSync(folder, { throwIfNoEntry: false });
+      if (stat === undefined || !stat.isDirectory() || stat.size > DIRECTORY_BLOCK) return undefined;
+      return new Set(readdirSync(folder));
+    } catch {
+      // Unreadable or vanished: the per-name path reports what each name is.
+      return undefined;
+    }
   }
 
   /** True when a folder exists and its real path lies inside the root. */
