@@ -1,11 +1,26 @@
 /**
- * The browser build of autostore-js: memory and the remote backends; the Origin Private File System
- * backend and the IndexedDB cache plug in here.
+ * The browser build of autostore-js: the Origin Private File System (the default for plain paths:
+ * `./data` is the OPFS folder `data`), memory, and the remote backends; the IndexedDB cache plugs in
+ * here.
+ *
+ * @example
+ * import { AutoStore } from "autostore-js";
+ * const store = new AutoStore("data"); // the OPFS folder `data`
+ * await store.set("config", { key: "value" }); // the file data/config.json
  */
 import { httpBackendFactory } from "../core/backends/http.js";
-import { registerSchemeFactory } from "../core/schemes.js";
+import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
 import { s3BackendFactory } from "../s3/index.js";
+import { OpfsBackend } from "./opfs.js";
+import { opfsFolderOf } from "./opfs-support.js";
 
+// Opening touches nothing: `navigator.storage` is looked up on the backend's first call, so this
+// build still imports where there is no OPFS.
+registerSchemeFactory("opfs", {
+  kind: "opfs",
+  open: (root, { localPath }) => new OpfsBackend(opfsFolderOf(root, localPath === true)),
+});
+setLocalScheme("opfs");
 // S3 goes over signed fetch by default: it keeps the AWS SDK (hundreds of KB) out of a web app's
 // bundle; `transport: "sdk"` loads the SDK on first use.
 registerSchemeFactory("s3", s3BackendFactory({ transport: "fetch" }));
@@ -13,4 +28,6 @@ registerSchemeFactory("http", httpBackendFactory);
 registerSchemeFactory("https", httpBackendFactory);
 
 export * from "../core/index.js";
+export { TEMP_PREFIX } from "../core/keys.js";
 export { S3Backend, S3Options, type S3OptionsInit } from "../s3/index.js";
+export { OpfsBackend } from "./opfs.js";
