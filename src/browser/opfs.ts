@@ -29,23 +29,12 @@ import {
   type WriteOptions,
 } from "../core/backend.js";
 import { AutoStoreError, KeyNotFoundError, throwIfAborted } from "../core/errors.js";
-import { TEMP_PREFIX, validateKey, validatePrefix } from "../core/keys.js";
+import { validateKey, validatePrefix } from "../core/keys.js";
+import { moveInto, pruneEmptyFolders, tempName } from "./opfs-files.js";
 import { opfsFolders } from "./opfs-folders.js";
-import {
-  errorName,
-  fileMeta,
-  type IterableFolder,
-  isMissing,
-  type MovableFileHandle,
-  mapOpfsError,
-  opfsRoot,
-  sleep,
-  withLock,
-} from "./opfs-support.js";
+import { walkFolder } from "./opfs-list.js";
+import { errorName, fileMeta, isMissing, mapOpfsError, opfsRoot, sleep, withLock } from "./opfs-support.js";
 import { readBody, writeBody } from "./opfs-write.js";
-
-// A temporary file untouched for this long belongs to a writer that died: listings remove it.
-const ABANDONED_TEMP_MS = 60 * 60 * 1000;
 
 // A commit that finds the new file no later than the one it replaces waits for the clock this many
 // times at most (a millisecond or two each, on a same-millisecond rewrite) before it gives up on
@@ -211,48 +200,9 @@ export class OpfsBackend implements Backend {
       if (!isMissing(err)) throw this.#mapError(err, "list", prefix);
     }
     if (folder === undefined) return;
-    yield* this.#walk(folder, folderKey, prefix.slice(slash + 1), options);
-  }
-
-  /** Depth-first over a folder, children in key order (`a.json` < `a/b.json`: a folder sorts as `name/`). */
-  async *#walk(
-    folder: FileSystemDirectoryHandle,
-    folderKey: string,
-    namePrefix: string,
-    options: ListOptions,
-  ): AsyncGenerator<ListedObject | CommonPrefix> {
-    const children: Array<{ sortKey: string; handle: FileSystemDirectoryHandle | FileSystemFileHandle }> = [];
-    try {
-      for await (const [name, handle] of (folder as IterableFolder).entries()) {
-        if (name.startsWith(TEMP_PREFIX)) {
-          if (handle.kind === "file") await sweepIfAbandoned(folder, handle as FileSystemFileHandle);
-          continue;
-        }
-        if (!name.startsWith(namePrefix)) continue;
-        children.push({ sortKey: handle.kind === "directory" ? `${name}/` : name, handle });
-      }
-    } catch (err) {
-      if (isMissing(err)) return; // removed while listed
-      throw this.#mapError(err, "list", folderKey);
-    }
-    children.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-    for (const { sortKey, handle } of children) {
-      throwIfAborted(options.signal);
-      const key = folderKey + sortKey;
-      if (handle.kind === "directory") {
-        if (options.delimiter) yield { prefix: key };
-        else yield* this.#walk(handle as FileSystemDirectoryHandle, key, "", options);
-      } else if (options.metadata) {
-        try {
-          yield fileMeta(key, await (handle as FileSystemFileHandle).getFile());
-        } catch (err) {
-          // Removed between the listing and the look: it is simply no longer there.
-          if (!isMissing(err)) throw this.#mapError(err, "list", key);
-        }
-      } else {
-        yield { key };
-      }
-    }
+    yield* walkFolder(folder, folderKey, prefix.slice(slash + 1), options, (err, key) =>
+      this.#mapError(err, "list", key),
+    );
   }
 
   // ---- writing ----
@@ -365,68 +315,5 @@ export class OpfsBackend implements Backend {
 
   #mapError(err: unknown, action: string, key: string): unknown {
     return mapOpfsError(err, action, this.#context(key));
-  }
-}
-
-function tempName(): string {
-  const random = new Uint8Array(8);
-  crypto.getRandomValues(random);
-  return TEMP_PREFIX + Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * Puts a file in place under a new name in one step (`move`, which replaces what is there). Where a
- * browser lacks `move`, the bytes go through the key's own writable, which replaces the file whole
- * when it closes.
- */
-async function moveInto(
-  temp: FileSystemFileHandle,
-  folder: FileSystemDirectoryHandle,
-  name: string,
-): Promise<void> {
-  const movable = temp as MovableFileHandle;
-  if (typeof movable.move === "function") {
-    await movable.move(folder, name);
-    return;
-  }
-  const target = await folder.getFileHandle(name, { create: true });
-  const writable = await target.createWritable();
-  try {
-    await writable.write(await temp.getFile());
-    await writable.close();
-  } catch (err) {
-    await writable.abort().catch(() => undefined);
-    throw err;
-  }
-  await folder.removeEntry(temp.name);
-}
-
-/** Removes the folders a delete left empty, deepest first, up to (not including) the backend's root. */
-async function pruneEmptyFolders(folders: FileSystemDirectoryHandle[], names: string[]): Promise<void> {
-  for (let i = names.length - 1; i >= 0; i--) {
-    try {
-      // Not recursive: a folder with anything in it (another writer's temporary file too) stays.
-      await (folders[i] as FileSystemDirectoryHandle).removeEntry(names[i] as string);
-    } catch {
-      return;
-    }
-  }
-}
-
-/** Removes a temporary file whose writer is clearly gone; one in use, or already gone, is left. */
-async function sweepIfAbandoned(
-  folder: FileSystemDirectoryHandle,
-  handle: FileSystemFileHandle,
-): Promise<void> {
-  try {
-    // While a writer streams into it, its bytes go to a swap file beside it; the file keeps its time.
-    const swap = await folder.getFileHandle(`${handle.name}.crswap`).then(
-      (h) => h.getFile(),
-      () => undefined,
-    );
-    const latest = Math.max((await handle.getFile()).lastModified, swap?.lastModified ?? 0);
-    if (Date.now() - latest > ABANDONED_TEMP_MS) await folder.removeEntry(handle.name);
-  } catch {
-    // Committed, swept by another listing, or still open: nothing to do.
   }
 }
