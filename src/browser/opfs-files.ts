@@ -3,7 +3,32 @@
  * the folders a delete emptied.
  */
 import { TEMP_PREFIX } from "../core/keys.js";
-import type { MovableFileHandle } from "./opfs-support.js";
+import { errorName, type MovableFileHandle, sleep } from "./opfs-support.js";
+
+// Chromium lets go of a file's lock a moment after its writable settles: a new writable or a removal
+// right after can meet `NoModificationAllowedError`, and succeeds a few milliseconds later.
+const LOCK_RETRIES = 8;
+
+async function retryLocked<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (errorName(err) !== "NoModificationAllowedError" || attempt >= LOCK_RETRIES) throw err;
+      await sleep(attempt * 5);
+    }
+  }
+}
+
+/** A fresh writable of a file, waiting out a lock that a writable just closed still holds. */
+export function openWritable(file: FileSystemFileHandle): Promise<FileSystemWritableFileStream> {
+  return retryLocked(() => file.createWritable());
+}
+
+/** Removes a temporary file, if it is there; never throws (a later listing sweeps what stays). */
+export async function removeTemp(folder: FileSystemDirectoryHandle, name: string): Promise<void> {
+  await retryLocked(() => folder.removeEntry(name)).catch(() => undefined);
+}
 
 export function tempName(): string {
   const random = new Uint8Array(8);
@@ -35,7 +60,7 @@ export async function moveInto(
     await writable.abort().catch(() => undefined);
     throw err;
   }
-  await folder.removeEntry(temp.name);
+  await removeTemp(folder, temp.name);
 }
 
 /** Removes the folders a delete left empty, deepest first, up to (not including) the backend's root. */

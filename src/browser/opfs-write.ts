@@ -11,6 +11,7 @@ import {
   type WriteOptions,
 } from "../core/backend.js";
 import { throwIfAborted } from "../core/errors.js";
+import { openWritable } from "./opfs-files.js";
 import { abortable } from "./opfs-support.js";
 
 // Up to this many bytes a read takes the file's bytes at once; larger bodies are taken when asked for.
@@ -22,7 +23,7 @@ export async function writeBody(
   body: Uint8Array | ReadableStream<Uint8Array> | Blob,
   options: WriteOptions,
 ): Promise<void> {
-  const writable = await file.createWritable();
+  const writable = await openWritable(file);
   try {
     if (body instanceof Uint8Array) {
       // With a watcher, in steps of 1 MiB: progress moves while a large value is written.

@@ -28,9 +28,9 @@ import {
   sameEtag,
   type WriteOptions,
 } from "../core/backend.js";
-import { AutoStoreError, KeyNotFoundError, throwIfAborted } from "../core/errors.js";
+import { AutoStoreError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
-import { moveInto, pruneEmptyFolders, tempName } from "./opfs-files.js";
+import { moveInto, openWritable, pruneEmptyFolders, removeTemp, tempName } from "./opfs-files.js";
 import { opfsFolders } from "./opfs-folders.js";
 import { walkFolder } from "./opfs-list.js";
 import { errorName, fileMeta, isMissing, mapOpfsError, opfsRoot, sleep, withLock } from "./opfs-support.js";
@@ -142,8 +142,8 @@ export class OpfsBackend implements Backend {
 
   async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
     throwIfAborted(options.signal);
-    // A snapshot `File` cannot be read once its file is replaced (`NotReadableError`): a writer
-    // committed meanwhile, so the read starts again on the new version.
+    // A snapshot `File` cannot be read once its file is replaced: a writer committed meanwhile, so
+    // the read starts again on the new version.
     for (let attempt = 0; ; attempt++) {
       const file = await this.#file(key, "read");
       throwIfAborted(options.signal);
@@ -161,7 +161,9 @@ export class OpfsBackend implements Backend {
       try {
         return await readBody(file, meta, range, options, (err) => this.#mapError(err, "read", key));
       } catch (err) {
-        if (errorName(err) !== "NotReadableError" || attempt >= 3) throw this.#mapError(err, "read", key);
+        // Chromium says `NotFoundError` too when the snapshot's file was moved over meanwhile.
+        const replaced = errorName(err) === "NotReadableError" || errorName(err) === "NotFoundError";
+        if (!replaced || attempt >= 3) throw this.#mapError(err, "read", key);
       }
     }
   }
@@ -242,7 +244,7 @@ export class OpfsBackend implements Backend {
       temp = undefined;
       return committed;
     } catch (err) {
-      if (temp && place) await place.folder.removeEntry(temp.name).catch(() => undefined);
+      if (temp && place) await removeTemp(place.folder, temp.name);
       throw this.#mapError(err, "write", key);
     }
   }
@@ -257,6 +259,12 @@ export class OpfsBackend implements Backend {
       try {
         old = await (await place.folder.getFileHandle(place.name)).getFile();
       } catch (err) {
+        if (errorName(err) === "TypeMismatchError") {
+          throw new IsADirectoryError(`write ${this.uri(key)}: a folder holds the name`, {
+            ...this.#context(key),
+            cause: err,
+          });
+        }
         if (errorName(err) !== "NotFoundError") throw err;
       }
       if (old !== undefined && options.mode === "create") {
@@ -270,7 +278,7 @@ export class OpfsBackend implements Backend {
       ) {
         await sleep(Math.min(20, Math.max(1, old.lastModified - Date.now() + 1)));
         // Only a fresh writable stamps a new time (one kept with `keepExistingData` keeps the old).
-        const writable = await temp.createWritable();
+        const writable = await openWritable(temp);
         await writable.write(file);
         await writable.close();
         file = await temp.getFile();
