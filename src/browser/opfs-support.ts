@@ -152,7 +152,9 @@ export function mapOpfsError(err: unknown, action: string, context: ErrorContext
  * within one millisecond, and then a conditional delete (`ifMatch`, how concurrent writers of a bare
  * key remove the versions they replaced) could remove a newer value. So every commit, under the
  * key's lock, makes the new file's time later than the one it replaces (see `OpfsBackend`): the
- * times of one key's versions strictly increase, and the ETag names one version.
+ * times of one key's versions strictly increase, and the ETag names one version. (A key deleted and
+ * written again within the millisecond, at the same size, can repeat its deleted version's ETag:
+ * nothing is left of that version to compare with.)
  */
 export function fileMeta(key: string, file: File): ObjectMeta {
   return {

@@ -279,8 +279,13 @@ export class OpfsBackend implements Backend {
         await sleep(Math.min(20, Math.max(1, old.lastModified - Date.now() + 1)));
         // Only a fresh writable stamps a new time (one kept with `keepExistingData` keeps the old).
         const writable = await openWritable(temp);
-        await writable.write(file);
-        await writable.close();
+        try {
+          await writable.write(file);
+          await writable.close();
+        } catch (err) {
+          await writable.abort().catch(() => undefined);
+          throw err;
+        }
         file = await temp.getFile();
       }
       throwIfAborted(options.signal);
