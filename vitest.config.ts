@@ -24,6 +24,12 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Codecs the library imports on first use, bundled before the run: otherwise the first test
+        // that needs one meets Vite re-bundling dependencies mid-run ("Failed to fetch dynamically
+        // imported module") in a fresh checkout.
+        optimizeDeps: {
+          include: ["cbor-x", "fflate", "papaparse", "yaml", "jpeg-js", "fast-png"],
+        },
         test: {
           name: "chromium",
           include: ["test/browser/**/*.test.ts"],
