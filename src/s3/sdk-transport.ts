@@ -17,6 +17,7 @@ import {
   type S3ClientConfig,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { ConfigError, describeCause } from "../core/errors.js";
 import { type ByteSource, emptyStream } from "../core/transfer.js";
@@ -63,6 +64,21 @@ export class SdkTransport implements S3Transport {
         return result;
       },
       { step: "deserialize", name: "autostoreServerDate" },
+    );
+    // In a page, a CORS refusal looks like a network failure: tell them apart on each attempt, so
+    // that a refusal is not retried (the retry policy takes an error with no status as final).
+    this.#client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          const url = requestUrl(args.request);
+          const origin = url === undefined ? undefined : await corsRefusal(err, url);
+          if (origin !== undefined && url !== undefined) throw new CorsRefusal(origin, url.origin, err);
+          throw err;
+        }
+      },
+      { step: "finalizeRequest", priority: "low", name: "autostoreCorsRefusal" },
     );
     const logger = config.logger;
     if (logger) {
@@ -286,6 +302,17 @@ function written(etag: string | undefined, serverTime: Date | undefined): WriteO
   if (etag !== undefined) out.etag = etag;
   if (serverTime !== undefined && !Number.isNaN(serverTime.getTime())) out.serverTime = serverTime;
   return out;
+}
+
+/** The URL of an SDK request (an `HttpRequest`), where it has one. */
+function requestUrl(request: unknown): URL | undefined {
+  const r = request as { protocol?: string; hostname?: string; port?: number; path?: string };
+  if (!r?.hostname || !r.protocol) return undefined;
+  try {
+    return new URL(`${r.protocol}//${r.hostname}${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`);
+  } catch {
+    return undefined;
+  }
 }
 
 function clientConfig(config: TransportConfig): S3ClientConfig {
