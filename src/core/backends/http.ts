@@ -134,9 +134,11 @@ export class HttpBackend implements Backend {
     this.#retryDelayMs = Math.round((init.retryDelay ?? 1) * 1000);
     this.#headers = { ...init.headers };
     this.#logger = init.logger;
-    const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
-    if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
-    this.#fetch = given;
+    const global = (globalThis as { fetch?: typeof fetch }).fetch;
+    if (!init.fetch && !global)
+      throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
+    // Browsers refuse the global fetch called on another object ("Illegal invocation"): bind it.
+    this.#fetch = init.fetch ?? (global as typeof fetch).bind(globalThis);
     this.urlKeys = init.keys === "urls";
   }
 
@@ -321,7 +323,11 @@ export class HttpBackend implements Backend {
   ): Promise<Response> {
     const url = this.#url(key);
     // A presigned URL's query is a credential: messages and logs show the URL without it.
-    const context = { key, uri: redactUrl(url.href), backend: this.scheme };
+    const context = {
+      key: this.urlKeys ? redactUrl(key) : key,
+      uri: redactUrl(url.href),
+      backend: this.scheme,
+    };
     for (let retry = 0; ; retry++) {
       throwIfAborted(signal);
       this.#logger?.debug(
