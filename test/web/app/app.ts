@@ -120,7 +120,8 @@ export function install(lib: typeof Browser, arrow: typeof Arrow): void {
       const columns: Record<string, unknown[]> = {};
       for (const field of value.schema.fields) {
         const column = value.getChild(field.name);
-        columns[field.name] = Array.from(column?.toArray() ?? [], (v: unknown) =>
+        // Iterated, not `toArray()`: that returns the raw buffer, whose null slots hold any value.
+        columns[field.name] = Array.from((column ?? []) as Iterable<unknown>, (v: unknown) =>
           typeof v === "bigint" ? String(v) : v,
         );
       }
