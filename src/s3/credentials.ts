@@ -37,10 +37,7 @@ export function credentialsProvider(
     if (held !== undefined && fresh(held)) return held;
     pending ??= (async () => {
       try {
-        const answer = await given();
-        if (typeof answer?.accessKeyId !== "string" || typeof answer.secretAccessKey !== "string") {
-          throw credentialsError("the credentials provider gave no accessKeyId and secretAccessKey");
-        }
+        const answer = normalizeCredentials(await given());
         held = answer;
         return answer;
       } finally {
@@ -49,4 +46,23 @@ export function credentialsProvider(
     })();
     return pending;
   };
+}
+
+/**
+ * A provider's answer checked, with an `expiration` given as a string or a number (as JSON from a
+ * credentials endpoint brings it) made a `Date`.
+ */
+export function normalizeCredentials(answer: S3Credentials): S3Credentials {
+  if (typeof answer?.accessKeyId !== "string" || typeof answer.secretAccessKey !== "string") {
+    throw credentialsError("the credentials provider gave no accessKeyId and secretAccessKey");
+  }
+  const expiration = answer.expiration as Date | string | number | undefined | null;
+  if (expiration === undefined || expiration === null || expiration instanceof Date) return answer;
+  const date = new Date(expiration);
+  if (Number.isNaN(date.getTime())) {
+    throw credentialsError(
+      `the credentials provider gave an expiration that is not a date: ${String(expiration)}`,
+    );
+  }
+  return { ...answer, expiration: date };
 }

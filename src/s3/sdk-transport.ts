@@ -21,6 +21,7 @@ import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { ConfigError, describeCause } from "../core/errors.js";
 import { type ByteSource, emptyStream } from "../core/transfer.js";
+import { normalizeCredentials } from "./credentials.js";
 import { RetryPolicy } from "./retry.js";
 import type {
   CopyInput,
@@ -350,7 +351,8 @@ function clientConfig(config: TransportConfig): S3ClientConfig {
       },
     ];
   } else if (config.credentials !== undefined) {
-    out.credentials = config.credentials;
+    const given = config.credentials;
+    out.credentials = typeof given === "function" ? async () => normalizeCredentials(await given()) : given;
   }
   return out;
 }

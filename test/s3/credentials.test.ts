@@ -47,6 +47,17 @@ describe("credentials of the fetch request path", () => {
     expect(await get()).toEqual(KEYS);
   });
 
+  it("takes an expiration given as a string (JSON from a credentials endpoint) as a date", async () => {
+    let calls = 0;
+    const get = credentialsProvider(async () => {
+      calls++;
+      return JSON.parse(JSON.stringify({ ...KEYS, expiration: new Date(Date.now() + 3_600_000) }));
+    });
+    expect((await get()).expiration).toBeInstanceOf(Date);
+    await get();
+    expect(calls).toBe(1);
+  });
+
   it("without credentials, fails as having none", async () => {
     await expect(credentialsProvider(undefined)()).rejects.toMatchObject({
       name: "CredentialsProviderError",
