@@ -87,9 +87,13 @@ export class CorsRefusal extends Error {
     readonly origin: string,
     /** The origin of the server that answered. */
     readonly serverOrigin: string,
-    cause: unknown,
+    /**
+     * What fetch rejected with. Not `cause`: the AWS SDK's retry strategy looks down the cause chain
+     * and would retry a browser's "Failed to fetch".
+     */
+    readonly failure: unknown,
   ) {
-    super(`the browser refused the answer of ${serverOrigin} to ${origin} (CORS)`, { cause });
+    super(`the browser refused the answer of ${serverOrigin} to ${origin} (CORS)`);
   }
 }
 

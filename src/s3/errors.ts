@@ -76,7 +76,7 @@ export function toStoreError(err: unknown, context: FailureContext): unknown {
       serverOrigin: err.serverOrigin,
       context: {
         backend: context.scheme,
-        cause: safeCause(err),
+        cause: safeCause(err.failure),
         ...(context.key === undefined ? {} : { key: context.key }),
       },
     });

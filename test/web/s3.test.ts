@@ -173,6 +173,22 @@ describe("a CORS refusal", () => {
     ]);
   });
 
+  it("is a CorsError on the AWS SDK's request path as well", async () => {
+    rig.proxy.reset();
+    const result = await call(
+      rig.page,
+      "get",
+      rig.spec("blocked", { transport: "sdk", maxRetries: 1 }, "nocors"),
+      "thing.json",
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: "CORS_REFUSED", key: "thing.json", origin: rig.site.origin },
+    });
+    // Refused once, probed once: the refusal is not retried.
+    expect(rig.proxy.log.filter((r) => r.method === "OPTIONS").length).toBe(1);
+  });
+
   it("of an HTTP server is a CorsError too, and never shows a presigned URL's query", async () => {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
