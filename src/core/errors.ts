@@ -21,6 +21,7 @@ export type AutoStoreErrorCode =
   | "NOT_A_DIRECTORY"
   | "IS_A_DIRECTORY"
   | "DIRECTORY_NOT_EMPTY"
+  | "CORS_REFUSED"
   | "BACKEND_ERROR";
 
 /** Context that errors carry: where and with what the failure happened. */
@@ -179,6 +180,24 @@ export class SchemaValidationError extends AutoStoreError {
   }
 }
 
+/**
+ * A browser refused a cross-origin answer: the server (an S3 bucket, an HTTP server) answered, but its
+ * answer lacks the CORS headers that let this page's origin read it. The bucket or server needs a CORS
+ * rule allowing the page's origin, the methods and headers the store sends, and exposing `ETag`; see
+ * the README's "S3 from a web page". Never retried: the same request fails the same way.
+ */
+export class CorsError extends AutoStoreError {
+  /** The page's origin, which the rule must allow (e.g. `https://app.example.com`). */
+  readonly origin?: string;
+  /** The origin of the server that answered (e.g. `https://bucket.s3.eu-west-1.amazonaws.com`). */
+  readonly serverOrigin?: string;
+  constructor(message: string, context: ErrorContext & { origin?: string; serverOrigin?: string } = {}) {
+    super(message, context, "CORS_REFUSED");
+    if (context.origin !== undefined) this.origin = context.origin;
+    if (context.serverOrigin !== undefined) this.serverOrigin = context.serverOrigin;
+  }
+}
+
 /** Any other failure of a backend; carries the backend's own code and the HTTP status. */
 export class BackendError extends AutoStoreError {
   /** The service's own error code, e.g. `SlowDown`, `EIO`. */
@@ -206,6 +225,7 @@ export interface AutoStoreErrorByCode {
   NOT_A_DIRECTORY: NotADirectoryError;
   IS_A_DIRECTORY: IsADirectoryError;
   DIRECTORY_NOT_EMPTY: DirectoryNotEmptyError;
+  CORS_REFUSED: CorsError;
   BACKEND_ERROR: BackendError;
 }
 

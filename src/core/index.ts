@@ -64,6 +64,7 @@ export {
   type AutoStoreErrorCode,
   BackendError,
   ConfigError,
+  CorsError,
   DecodeError,
   DirectoryNotEmptyError,
   type ErrorContext,

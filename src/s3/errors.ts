@@ -4,6 +4,7 @@
  * rest {@link BackendError} with the service's code, the HTTP status and the URI. The SDK's own
  * PascalCase shapes stay behind as `cause`, stripped of anything that could hold a secret.
  */
+import { CorsRefusal, corsError } from "../core/cors.js";
 import {
   abortReason,
   BackendError,
@@ -65,6 +66,21 @@ export function toStoreError(err: unknown, context: FailureContext): unknown {
   if (context.signal?.aborted) return abortReason(context.signal);
   if (isAutoStoreError(err)) return err;
   if (err instanceof Error && err.name === "AbortError") return err;
+  if (err instanceof CorsRefusal) {
+    return corsError({
+      action: context.action,
+      uri: context.uri,
+      server: `the bucket '${context.bucket}'`,
+      methods: "GET, HEAD, PUT, POST and DELETE",
+      origin: err.origin,
+      serverOrigin: err.serverOrigin,
+      context: {
+        backend: context.scheme,
+        cause: safeCause(err.failure),
+        ...(context.key === undefined ? {} : { key: context.key }),
+      },
+    });
+  }
   const { status, code, message } = describeFailure(err);
   const where = {
     uri: context.uri,

@@ -5,6 +5,7 @@
  * hand them to), with the same policy as the SDK path; multipart uploads are done by hand, in the way
  * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
  */
+import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { abortReason, describeCause } from "../core/errors.js";
 import {
@@ -15,7 +16,7 @@ import {
   timeoutError,
   watchIdle,
 } from "../core/transfer.js";
-import type { S3Credentials } from "./options.js";
+import { credentialsProvider } from "./credentials.js";
 import { RetryPolicy } from "./retry.js";
 import { encodeKeyPath, SigV4Signer } from "./sigv4.js";
 import type {
@@ -97,19 +98,7 @@ export class FetchTransport implements S3Transport {
       ...(config.logger ? { logger: config.logger } : {}),
     });
     if (!config.anonymous) {
-      const given = config.credentials;
-      const credentials =
-        typeof given === "function"
-          ? given
-          : given !== undefined
-            ? async () => given
-            : async (): Promise<S3Credentials> => {
-                const error = new Error(
-                  "the fetch request path has no default credential chain: give credentials, accessKeyId/secretAccessKey, or anonymous: true",
-                );
-                error.name = "CredentialsProviderError";
-                throw error;
-              };
+      const credentials = credentialsProvider(config.credentials);
       this.#signer = new SigV4Signer({ region: this.#region, credentials });
     }
   }
@@ -147,6 +136,7 @@ export class FetchTransport implements S3Transport {
       logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${url.pathname}${url.search}`);
       let response: Response | undefined;
       let failure: unknown;
+      let unanswered = false;
       const attempt = attemptSignal(call.signal, this.#config.timeoutMs);
       try {
         const signed = this.#signer
@@ -161,7 +151,9 @@ export class FetchTransport implements S3Transport {
           init.body = bytesStream(call.body as Uint8Array);
           init.duplex = "half";
         } else if (call.body !== undefined) init.body = call.body as BodyInit;
+        unanswered = true;
         response = await fetch(url, init);
+        unanswered = false;
         if (response.ok || call.ok?.(response.status)) return await consume(response);
         failure = await serviceError(response);
       } catch (err) {
@@ -172,6 +164,9 @@ export class FetchTransport implements S3Transport {
         attempt.clear();
       }
       if (call.signal?.aborted) throw abortReason(call.signal);
+      // In a page, a CORS refusal looks like a network failure; it is not transient.
+      const origin = unanswered ? await corsRefusal(failure, url) : undefined;
+      if (origin !== undefined) throw new CorsRefusal(origin, url.origin, failure);
       const { transient, reason, retryAfterMs } = classify(failure);
       const delay = this.#policy.next(retry + 1, transient, reason, retryAfterMs);
       if (delay === undefined) throw failure;

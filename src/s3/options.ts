@@ -63,7 +63,7 @@ export interface S3OptionsInit extends OptionsInit {
    * How requests are made: `"sdk"` through `@aws-sdk/client-s3` (loaded on the first request), or
    * `"fetch"`, SigV4-signed `fetch` calls with no SDK client, for runtimes where the SDK does not run
    * (workerd, Vercel edge) or to shed its per-request cost.
-   * @default "sdk" on Node and in browsers, "fetch" in the edge build
+   * @default "sdk" on Node, "fetch" in browsers and in the edge build
    */
   transport?: "sdk" | "fetch";
 }

@@ -17,9 +17,11 @@ import {
   type S3ClientConfig,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { ConfigError, describeCause } from "../core/errors.js";
 import { type ByteSource, emptyStream } from "../core/transfer.js";
+import { normalizeCredentials } from "./credentials.js";
 import { RetryPolicy } from "./retry.js";
 import type {
   CopyInput,
@@ -63,6 +65,21 @@ export class SdkTransport implements S3Transport {
         return result;
       },
       { step: "deserialize", name: "autostoreServerDate" },
+    );
+    // In a page, a CORS refusal looks like a network failure: tell them apart on each attempt, so
+    // that a refusal is not retried (the retry policy takes an error with no status as final).
+    this.#client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          const url = requestUrl(args.request);
+          const origin = url === undefined ? undefined : await corsRefusal(err, url);
+          if (origin !== undefined && url !== undefined) throw new CorsRefusal(origin, url.origin, err);
+          throw err;
+        }
+      },
+      { step: "finalizeRequest", priority: "low", name: "autostoreCorsRefusal" },
     );
     const logger = config.logger;
     if (logger) {
@@ -288,6 +305,17 @@ function written(etag: string | undefined, serverTime: Date | undefined): WriteO
   return out;
 }
 
+/** The URL of an SDK request (an `HttpRequest`), where it has one. */
+function requestUrl(request: unknown): URL | undefined {
+  const r = request as { protocol?: string; hostname?: string; port?: number; path?: string };
+  if (!r?.hostname || !r.protocol) return undefined;
+  try {
+    return new URL(`${r.protocol}//${r.hostname}${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`);
+  } catch {
+    return undefined;
+  }
+}
+
 function clientConfig(config: TransportConfig): S3ClientConfig {
   const out: S3ClientConfig = {
     forcePathStyle: config.forcePathStyle,
@@ -323,7 +351,8 @@ function clientConfig(config: TransportConfig): S3ClientConfig {
       },
     ];
   } else if (config.credentials !== undefined) {
-    out.credentials = config.credentials;
+    const given = config.credentials;
+    out.credentials = typeof given === "function" ? async () => normalizeCredentials(await given()) : given;
   }
   return out;
 }

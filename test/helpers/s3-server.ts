@@ -46,8 +46,8 @@ export const OPEN_CORS_XML = `<CORSConfiguration>
 export interface S3ServerOptions {
   /** Buckets to create before the server answers. @default ["test"] */
   buckets?: string[];
-  /** Give every bucket {@link OPEN_CORS_XML}. @default true */
-  cors?: boolean;
+  /** Give every bucket (true), or the buckets named, {@link OPEN_CORS_XML}; the others have no CORS rule. @default true */
+  cors?: boolean | string[];
 }
 
 /** A running server. */
@@ -78,7 +78,10 @@ const server = new S3rver({
   port: 0,
   silent: true,
   directory: config.directory,
-  configureBuckets: config.buckets.map((name) => ({ name, configs: config.cors ? [config.corsXml] : [] })),
+  configureBuckets: config.buckets.map((name) => ({
+    name,
+    configs: config.cors === true || (Array.isArray(config.cors) && config.cors.includes(name)) ? [config.corsXml] : [],
+  })),
 });
 server.run().then(
   (address) => process.stdout.write(JSON.stringify({ port: address.port }) + "\\n"),

@@ -32,6 +32,7 @@ import type {
   WriteOptions,
 } from "../backend.js";
 import { sha256Hex } from "../cache/storage.js";
+import { corsError, corsRefusal, redactUrl } from "../cors.js";
 import { fetchDecodes, parseCodings } from "../encoding.js";
 import {
   AutoStoreError,
@@ -320,11 +321,16 @@ export class HttpBackend implements Backend {
     accept304 = false,
   ): Promise<Response> {
     const url = this.#url(key);
-    const context = { key, uri: url.href, backend: this.scheme };
+    // A presigned URL's query is a credential: messages and logs show the URL without it.
+    const context = {
+      key: this.urlKeys ? redactUrl(key) : key,
+      uri: redactUrl(url.href),
+      backend: this.scheme,
+    };
     for (let retry = 0; ; retry++) {
       throwIfAborted(signal);
       this.#logger?.debug(
-        `${this.scheme}: ${method} ${url.href}${headers.range ? ` (${headers.range})` : ""}`,
+        `${this.scheme}: ${method} ${context.uri}${headers.range ? ` (${headers.range})` : ""}`,
       );
       const attempt = attemptSignal(signal, this.#timeoutMs);
       let response: Response | undefined;
@@ -344,6 +350,19 @@ export class HttpBackend implements Backend {
         await discardSource(response?.body ?? undefined);
         throw abortReason(signal);
       }
+      // In a page, a CORS refusal looks like a network failure; it is not transient.
+      const origin = response ? undefined : await corsRefusal(failure, url, this.#fetch);
+      if (origin !== undefined) {
+        throw corsError({
+          action: method,
+          uri: url.href,
+          server: `the server ${url.origin}`,
+          methods: "GET and HEAD",
+          origin,
+          serverOrigin: url.origin,
+          context: { ...context, cause: failure },
+        });
+      }
       let transient = true;
       let retryAfterMs: number | undefined;
       if (response) {
@@ -356,7 +375,7 @@ export class HttpBackend implements Backend {
       }
       if (!transient || retry >= this.#maxRetries) {
         if (failure instanceof AutoStoreError) throw failure;
-        throw new BackendError(`${method} ${url.href} failed: ${describe(failure)}`, {
+        throw new BackendError(`${method} ${context.uri} failed: ${describe(failure)}`, {
           ...context,
           cause: failure,
         });
