@@ -125,7 +125,7 @@ interface AppResult {
 }
 
 /** Builds `dist` when it is missing or older than the newest source file. */
-async function ensureDist(): Promise<void> {
+export async function ensureDist(): Promise<void> {
   const built = await stat(join(repo, "dist/browser/index.js")).catch(() => undefined);
   const newest = await newestMtime(join(repo, "src"));
   if (built && built.mtimeMs >= newest) return;
