@@ -5,7 +5,6 @@
  * and the build must print no warning: a bundler warning would show in every user's build.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleApp, ensureDist, FORBIDDEN, packagesIn, startFiles } from "../../bench/size.js";
