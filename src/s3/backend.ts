@@ -209,7 +209,7 @@ export class S3Backend implements Backend {
     if (create && !this.capabilities.conditionalWrite && (await this.#exists(key, options.signal))) {
       throw this.#alreadyExists(key);
     }
-    const contentType = options.contentType ?? contentTypeFor(key);
+    const contentType = options.contentType ?? (await contentTypeFor(key));
     const threshold = this.#options.multipartThreshold;
     let data: Uint8Array | undefined;
     let stream: ReadableStream<Uint8Array> | undefined;
