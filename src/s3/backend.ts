@@ -36,7 +36,6 @@ import {
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
 import type { RemoteObject } from "../core/remote-body.js";
-import { remoteRead } from "../core/remote-read.js";
 import { peekStream } from "../core/transfer.js";
 import { toStoreError } from "./errors.js";
 import { s3CacheIdentity } from "./identity.js";
@@ -182,6 +181,8 @@ export class S3Backend implements Backend {
       head: () => this.head(key, signal ? { signal } : {}),
     };
     if (this.#options.logger) object.logger = this.#options.logger;
+    // The read path (resumption, whole-body checks) loads with the first read, not with the build.
+    const { remoteRead } = await import("../core/remote-read.js");
     return remoteRead(object, options);
   }
 
