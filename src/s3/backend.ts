@@ -37,8 +37,6 @@ import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
 import type { RemoteObject } from "../core/remote-body.js";
 import { peekStream } from "../core/transfer.js";
-import { toStoreError } from "./errors.js";
-import { s3CacheIdentity } from "./identity.js";
 import { type S3Credentials, S3Options, type S3OptionsInit } from "./options.js";
 import type { ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
 
@@ -156,7 +154,7 @@ export class S3Backend implements Backend {
    * see {@link Backend.cacheIdentity}.
    */
   cacheIdentity(): Promise<string> {
-    return s3CacheIdentity(this.scheme, this.#options);
+    return import("./identity.js").then((m) => m.s3CacheIdentity(this.scheme, this.#options));
   }
 
   /** The request path in use: `"sdk"` or `"fetch"`. */
@@ -463,7 +461,9 @@ export class S3Backend implements Backend {
     request: (transport: S3Transport) => Promise<T>,
   ): Promise<T> {
     throwIfAborted(signal);
-    const transport = await this.#getTransport();
+    // The error mapping loads with the transport, before any request: a failure (offline) needs it
+    // at hand, not behind another load.
+    const [transport, { toStoreError }] = await Promise.all([this.#getTransport(), import("./errors.js")]);
     try {
       return await request(transport);
     } catch (err) {
