@@ -1,12 +1,15 @@
 /**
  * The published package: `npm run build` produces every entry of the exports map, each imports in a
- * fresh Node process and works, and the edge and browser builds hold no `node:` import.
+ * fresh Node process and works, and the edge and browser builds hold no `node:` import. A web app's
+ * bundler (esbuild, as `npm run size` bundles) builds a JSON app without warnings, and its start bundle
+ * holds none of the heavy packages.
  */
 import { execFile } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleApp, FORBIDDEN, packagesIn, startFiles } from "../bench/size.js";
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, "..");
@@ -90,4 +93,43 @@ describe("package", () => {
       expect(chunks.length).toBeGreaterThan(0);
     },
   );
+});
+
+describe("the browser bundle of a JSON-on-memory app", () => {
+  let work: string | undefined;
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("starts without the heavy packages and builds without warnings", async () => {
+    // Inside the checkout (git-ignored `scratch/`), so `autostore-js` resolves to the package itself
+    // through its exports map, not through node_modules, where esbuild would hide warnings about it.
+    await mkdir(join(repo, "scratch"), { recursive: true });
+    work = await mkdtemp(join(repo, "scratch", "bundle-"));
+    const entry = join(work, "main.js");
+    await writeFile(
+      entry,
+      `import { AutoStore } from "autostore-js";
+const store = new AutoStore("memory://app");
+await store.set("a", { b: 1 });
+console.log(await store.get("a"));
+for await (const key of store.keys()) console.log(key);
+await store.delete("a");
+`,
+    );
+    const outdir = join(work, "out");
+    const { metafile, warnings } = await bundleApp(entry, outdir);
+    expect(warnings).toEqual([]);
+    // The package resolved to its browser build, not to its sources.
+    expect(Object.keys(metafile.inputs).some((input) => input.includes("dist/browser/index.js"))).toBe(true);
+    const isForbidden = (name: string) => FORBIDDEN.some((f) => name === f || name.startsWith(`${f}/`));
+    expect(packagesIn(metafile, outdir, startFiles(metafile, outdir)).filter(isForbidden)).toEqual([]);
+    // The heavy packages are still in the build, as chunks loaded on first use.
+    const everything = Object.keys(metafile.outputs)
+      .filter((file) => file.endsWith(".js"))
+      .map((file) => file.slice(file.lastIndexOf("/out/") + 5));
+    expect(packagesIn(metafile, outdir, everything)).toEqual(
+      expect.arrayContaining(["parquet-wasm", "papaparse", "fast-png", "jpeg-js", "@aws-sdk/client-s3"]),
+    );
+  });
 });

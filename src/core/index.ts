@@ -124,6 +124,6 @@ export {
   type PrimaryBackend,
   type SetOptions,
 } from "./store.js";
-export { isArrowTable, type TableLike } from "./tables/arrow.js";
-export type { ParquetCompression, ParquetWriteOptions } from "./tables/parquet.js";
+export type { ParquetCompression, ParquetWriteOptions } from "./tables/parquet-options.js";
+export { isArrowTable, type TableLike } from "./tables/table-like.js";
 export { initParquetWasm, type ParquetWasmSource } from "./tables/wasm.js";

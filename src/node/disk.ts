@@ -37,7 +37,7 @@ import {
   throwIfAborted,
 } from "../core/errors.js";
 import { TEMP_PREFIX, validateKey, validatePrefix } from "../core/keys.js";
-import { contentTypeFor } from "../core/mime.js";
+import { contentTypeForSync } from "../core/mime-table.js";
 import { diskFolders } from "./disk-folders.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 
@@ -656,7 +656,7 @@ export class DiskBackend implements Backend {
       modifiedTime: stat.mtime,
       // Changes whenever the file is replaced (every write is a rename of a new file).
       etag: `"${stat.ino.toString(16)}-${Math.round(stat.mtimeMs * 1000).toString(16)}-${stat.size.toString(16)}"`,
-      contentType: contentTypeFor(key),
+      contentType: contentTypeForSync(key),
     };
   }
 

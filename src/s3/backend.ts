@@ -36,10 +36,7 @@ import {
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
 import type { RemoteObject } from "../core/remote-body.js";
-import { remoteRead } from "../core/remote-read.js";
 import { peekStream } from "../core/transfer.js";
-import { toStoreError } from "./errors.js";
-import { s3CacheIdentity } from "./identity.js";
 import { type S3Credentials, S3Options, type S3OptionsInit } from "./options.js";
 import type { ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
 
@@ -157,7 +154,7 @@ export class S3Backend implements Backend {
    * see {@link Backend.cacheIdentity}.
    */
   cacheIdentity(): Promise<string> {
-    return s3CacheIdentity(this.scheme, this.#options);
+    return import("./identity.js").then((m) => m.s3CacheIdentity(this.scheme, this.#options));
   }
 
   /** The request path in use: `"sdk"` or `"fetch"`. */
@@ -182,6 +179,8 @@ export class S3Backend implements Backend {
       head: () => this.head(key, signal ? { signal } : {}),
     };
     if (this.#options.logger) object.logger = this.#options.logger;
+    // The read path (resumption, whole-body checks) loads with the first read, not with the build.
+    const { remoteRead } = await import("../core/remote-read.js");
     return remoteRead(object, options);
   }
 
@@ -209,7 +208,7 @@ export class S3Backend implements Backend {
     if (create && !this.capabilities.conditionalWrite && (await this.#exists(key, options.signal))) {
       throw this.#alreadyExists(key);
     }
-    const contentType = options.contentType ?? contentTypeFor(key);
+    const contentType = options.contentType ?? (await contentTypeFor(key));
     const threshold = this.#options.multipartThreshold;
     let data: Uint8Array | undefined;
     let stream: ReadableStream<Uint8Array> | undefined;
@@ -462,7 +461,9 @@ export class S3Backend implements Backend {
     request: (transport: S3Transport) => Promise<T>,
   ): Promise<T> {
     throwIfAborted(signal);
-    const transport = await this.#getTransport();
+    // The error mapping loads with the transport, before any request: a failure (offline) needs it
+    // at hand, not behind another load.
+    const [transport, { toStoreError }] = await Promise.all([this.#getTransport(), import("./errors.js")]);
     try {
       return await request(transport);
     } catch (err) {

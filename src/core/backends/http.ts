@@ -48,7 +48,6 @@ import {
 import { validateKey, validatePrefix } from "../keys.js";
 import type { Logger, Options } from "../options.js";
 import type { RemoteResponse } from "../remote-body.js";
-import { remoteRead } from "../remote-read.js";
 import type { BackendFactory } from "../schemes.js";
 import {
   attemptSignal,
@@ -166,6 +165,8 @@ export class HttpBackend implements Backend {
   async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
     validateKey(key);
     const signal = options.signal;
+    // The read path (resumption, whole-body checks) loads with the first read, not with the build.
+    const { remoteRead } = await import("../remote-read.js");
     return remoteRead(
       {
         key,

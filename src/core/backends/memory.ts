@@ -164,6 +164,8 @@ export class MemoryBackend implements Backend {
             total: options.size,
             onProgress: options.onProgress,
           });
+    // Before the existence check: no await may come between the check and the write.
+    const contentType = options.contentType ?? (await contentTypeFor(key));
     throwIfAborted(options.signal);
     if (options.mode === "create" && this.#space.objects.has(key)) {
       throw new AutoStoreError(`already exists: ${this.uri(key)}`, { ...this.#context(key), status: 412 });
@@ -173,7 +175,7 @@ export class MemoryBackend implements Backend {
       size: data.length,
       modifiedTime: new Date(),
       etag: `"m${(++generation).toString(16)}-${data.length.toString(16)}"`,
-      contentType: options.contentType ?? contentTypeFor(key),
+      contentType,
     };
     this.#space.set(key, { data, meta });
     if (body instanceof Uint8Array) options.onProgress?.({ loaded: data.length, total: data.length });

@@ -27,14 +27,16 @@ import {
 } from "../backend.js";
 import { abortReason, throwIfAborted, UnsupportedOperationError } from "../errors.js";
 import type { Logger } from "../options.js";
-import { CacheEntries } from "./entries.js";
+import type { CacheEntries } from "./entries.js";
 import type { CachePolicy } from "./policy.js";
 import type { CacheEntry, CacheRecord, CacheStorage } from "./storage.js";
 
 /** A backend whose reads go through a cache. */
 export class CachedBackend implements Backend {
   readonly #inner: Backend;
-  readonly #entries: CacheEntries;
+  // The bookkeeping loads with the first cached call: a store without a cache never ships it.
+  readonly #makeEntries: () => Promise<CacheEntries>;
+  #entries: Promise<CacheEntries> | undefined;
   readonly #logger: Logger | undefined;
 
   constructor(
@@ -44,7 +46,10 @@ export class CachedBackend implements Backend {
     options: { logger?: Logger | undefined; now?: () => number } = {},
   ) {
     this.#inner = inner;
-    this.#entries = new CacheEntries(inner, storage, policy, options);
+    this.#makeEntries = async () => {
+      const { CacheEntries } = await import("./entries.js");
+      return new CacheEntries(inner, storage, policy, options);
+    };
     this.#logger = options.logger;
   }
 
@@ -83,19 +88,20 @@ export class CachedBackend implements Backend {
       return this.#inner.read(key, options);
     }
     throwIfAborted(options.signal);
-    const id = await this.#entries.usableId(key);
+    const entries = await this.#loadEntries();
+    const id = await entries.usableId(key);
     if (id === undefined) return this.#inner.read(key, options);
-    if (options.range) return this.#readRange(key, id, options.range, options);
+    if (options.range) return this.#readRange(entries, key, id, options.range, options);
     // A hit reads its own copy of the file: nothing is shared, so nothing needs copying.
-    const cached = await this.#entries.stored(key, id);
+    const cached = await entries.stored(key, id);
     let entry: CacheEntry;
-    if (cached && this.#entries.isFresh(cached.record)) {
-      this.#entries.touch(id);
+    if (cached && entries.isFresh(cached.record)) {
+      entries.touch(id);
       this.#logger?.debug(`cache hit: ${cached.record.uri}`);
       entry = cached;
     } else {
       // Downloads are shared by concurrent readers; each gets its own copy of the bytes.
-      const shared = await raceAbort(this.#entries.download(key, id, cached), options.signal);
+      const shared = await raceAbort(entries.download(key, id, cached), options.signal);
       entry = { record: shared.record, data: shared.data.slice() };
     }
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
@@ -106,16 +112,23 @@ export class CachedBackend implements Backend {
    * A range comes from a fresh cached object when there is one; otherwise it goes to the remote
    * alone: fetching a whole object to serve a Parquet footer would defeat the point of the range.
    */
-  async #readRange(key: string, id: string, wanted: ByteRange, options: ReadOptions): Promise<ReadResult> {
-    const cached = await this.#entries.fresh(key, id);
+  async #readRange(
+    entries: CacheEntries,
+    key: string,
+    id: string,
+    wanted: ByteRange,
+    options: ReadOptions,
+  ): Promise<ReadResult> {
+    const cached = await entries.fresh(key, id);
     if (!cached) return this.#inner.read(key, options);
     const range = resolveRange(wanted, cached.data.length);
     return bytesResult(metaOf(key, cached.record), cached.data.slice(range.start, range.end), range);
   }
 
   async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
-    const id = await this.#entries.usableId(key);
-    const record = id === undefined ? undefined : await this.#entries.freshRecord(key, id);
+    const entries = await this.#loadEntries();
+    const id = await entries.usableId(key);
+    const record = id === undefined ? undefined : await entries.freshRecord(key, id);
     return record ? metaOf(key, record) : this.#inner.head(key, options);
   }
 
@@ -131,7 +144,7 @@ export class CachedBackend implements Backend {
     try {
       return await this.#inner.write(key, body, options);
     } finally {
-      await this.#entries.invalidate(key);
+      await (await this.#loadEntries()).invalidate(key);
     }
   }
 
@@ -139,7 +152,7 @@ export class CachedBackend implements Backend {
     try {
       await this.#inner.delete(key, options);
     } finally {
-      await this.#entries.invalidate(key);
+      await (await this.#loadEntries()).invalidate(key);
     }
   }
 
@@ -147,7 +160,7 @@ export class CachedBackend implements Backend {
     try {
       return await this.#inner.copy(from, to, options);
     } finally {
-      await this.#entries.invalidate(to);
+      await (await this.#loadEntries()).invalidate(to);
     }
   }
 
@@ -163,7 +176,7 @@ export class CachedBackend implements Backend {
     try {
       return await this.#inner.copyFrom(origin, from, to, options);
     } finally {
-      await this.#entries.invalidate(to);
+      await (await this.#loadEntries()).invalidate(to);
     }
   }
 
@@ -179,8 +192,17 @@ export class CachedBackend implements Backend {
   }
 
   /** Removes this backend's expired entries; returns how many. */
-  cleanup(): Promise<number> {
-    return this.#entries.cleanup();
+  async cleanup(): Promise<number> {
+    return (await this.#loadEntries()).cleanup();
+  }
+
+  /** The cache's entries, made once; a failed load is not kept (the next call retries). */
+  #loadEntries(): Promise<CacheEntries> {
+    this.#entries ??= this.#makeEntries().catch((err: unknown) => {
+      this.#entries = undefined;
+      throw err;
+    });
+    return this.#entries;
   }
 }
 

@@ -5,10 +5,13 @@
  */
 import type * as Arrow from "apache-arrow";
 import { DecodeError, describeCause, isAutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
-import { type ArrowModule, loadArrow } from "../tables/arrow.js";
-import { StalledReadError } from "../tables/range-source.js";
+import type { ArrowModule } from "../tables/arrow.js";
 import type { Member } from "./members.js";
-import { constantVector, type PartitionColumn } from "./partitions.js";
+import type { PartitionColumn } from "./partitions.js";
+
+// `Dataset` is exported by every build, so what it uses to read loads when it reads: a web app
+// that never opens a dataset does not ship the Arrow adapter and the partition helpers.
+const loadArrow = async (): Promise<ArrowModule> => (await import("../tables/arrow.js")).loadArrow();
 
 /** Options of {@link Dataset.toTable} and {@link Dataset.batches}. */
 export interface DatasetReadOptions {
@@ -117,6 +120,7 @@ export class Dataset {
     schema: Arrow.Schema,
     options: DatasetReadOptions & { limit?: number; batchSize?: number },
   ): AsyncGenerator<Arrow.RecordBatch> {
+    const { constantVector } = await import("./partitions.js");
     const partitionNames = new Set(this.#partitions.map((p) => p.name));
     const fileColumns = schema.fields.map((f) => f.name).filter((n) => !partitionNames.has(n));
     let remaining = options.limit ?? Infinity;
@@ -140,7 +144,7 @@ export class Dataset {
         let batch = next.value;
         if (batch.numRows > remaining) batch = batch.slice(0, remaining);
         remaining -= batch.numRows;
-        yield this.#conform(arrow, schema, file, batch);
+        yield this.#conform(arrow, constantVector, schema, file, batch);
         if (remaining <= 0) {
           await iterator.return(undefined);
           return;
@@ -150,7 +154,13 @@ export class Dataset {
   }
 
   /** A batch laid out as `schema`: columns by name, types as the dataset's, partition values added. */
-  #conform(arrow: ArrowModule, schema: Arrow.Schema, file: DatasetFile, batch: Arrow.RecordBatch) {
+  #conform(
+    arrow: ArrowModule,
+    constantVector: typeof import("./partitions.js").constantVector,
+    schema: Arrow.Schema,
+    file: DatasetFile,
+    batch: Arrow.RecordBatch,
+  ) {
     const children = schema.fields.map((field) => {
       const p = this.#partitions.findIndex((c) => c.name === field.name);
       if (p >= 0) {
@@ -224,7 +234,8 @@ export class Dataset {
       if (isAutoStoreError(err) || signal?.aborted || (err instanceof Error && err.name === "AbortError"))
         throw err;
       const format = file.member.format;
-      const reason = err instanceof StalledReadError ? err.message : describeCause(err);
+      const reason =
+        err instanceof Error && err.name === "StalledReadError" ? err.message : describeCause(err);
       throw new DecodeError(`read ${file.member.uri}: not valid ${format}: ${reason}`, {
         key: file.key,
         uri: file.member.uri,

@@ -1,4 +1,4 @@
-import { isArrowTable } from "../tables/arrow.js";
+import { isArrowTable } from "../tables/table-like.js";
 import { DataHandler } from "./handler.js";
 
 /**

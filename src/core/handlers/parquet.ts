@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.js";
-import { isArrowTable } from "../tables/arrow.js";
-import { PARQUET_COMPRESSIONS, type ParquetWriteOptions } from "../tables/parquet.js";
+import { PARQUET_COMPRESSIONS, type ParquetWriteOptions } from "../tables/parquet-options.js";
+import { isArrowTable } from "../tables/table-like.js";
 import { DataHandler } from "./handler.js";
 
 /**

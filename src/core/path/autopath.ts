@@ -1,13 +1,14 @@
 /**
  * AutoPath: pathlib's habits over every backend. The arithmetic is pure and synchronous (`pure.ts`);
- * each I/O method is one line that hands the path's location to `io.ts` or `transfers.ts`.
+ * each I/O method is one line that hands the path's location to `io.ts`, `folders.ts` or
+ * `transfers.ts`, which load on the first I/O call: a store that never uses `store.path()` for I/O
+ * does not ship them.
  */
 import type { Progress } from "../backend.js";
 import { InvalidKeyError } from "../errors.js";
 import type { AutoStore, FileMetadata } from "../store.js";
 import { clearDefaultStores, defaultStoreFor } from "./defaults.js";
-import * as folders from "./folders.js";
-import * as io from "./io.js";
+import { locate } from "./locate.js";
 import {
   asUriOf,
   formatPath,
@@ -30,7 +31,10 @@ import {
   withSuffixOf,
 } from "./pure.js";
 import type { DownloadTarget, UploadSource } from "./transfers.js";
-import * as transfers from "./transfers.js";
+
+const loadIo = () => import("./io.js");
+const loadFolders = () => import("./folders.js");
+const loadTransfers = () => import("./transfers.js");
 
 /** Options of `new AutoPath(path, init)`. */
 export interface AutoPathInit {
@@ -175,7 +179,7 @@ export class AutoPath {
    * relative one is resolved against its store's root), `s3://bucket/…` for a URI.
    */
   asUri(): string {
-    return asUriOf(this.#pure) ?? io.locate(this).uri;
+    return asUriOf(this.#pure) ?? locate(this).uri;
   }
   /** True for absolute local paths and every URI. */
   isAbsolute(): boolean {
@@ -208,87 +212,89 @@ export class AutoPath {
 
   /** True when a file or a folder is here. */
   exists(options?: PathCallOptions): Promise<boolean> {
-    return io.exists(this, options);
+    return loadIo().then((m) => m.exists(this, options));
   }
   /** True when a file is here (exactly this name: no extension is guessed). */
   isFile(options?: PathCallOptions): Promise<boolean> {
-    return io.isFile(this, options);
+    return loadIo().then((m) => m.isFile(this, options));
   }
   /** True when a folder is here: a real folder on disk, a prefix with objects under it elsewhere. */
   isDir(options?: PathCallOptions): Promise<boolean> {
-    return io.isDir(this, options);
+    return loadIo().then((m) => m.isDir(this, options));
   }
   /** Size, modification time, ETag and content type of the file. */
   stat(options?: PathCallOptions): Promise<FileMetadata> {
-    return io.stat(this, options);
+    return loadIo().then((m) => m.stat(this, options));
   }
   readBytes(options?: PathTransferOptions & { ignoreCache?: boolean }): Promise<Uint8Array> {
-    return io.readBytes(this, options);
+    return loadIo().then((m) => m.readBytes(this, options));
   }
   readText(options?: PathTransferOptions & { ignoreCache?: boolean }): Promise<string> {
-    return io.readText(this, options);
+    return loadIo().then((m) => m.readText(this, options));
   }
   writeBytes(data: Uint8Array, options?: PathTransferOptions): Promise<void> {
-    return io.writeBytes(this, data, options);
+    return loadIo().then((m) => m.writeBytes(this, data, options));
   }
   writeText(text: string, options?: PathTransferOptions): Promise<void> {
-    return io.writeText(this, text, options);
+    return loadIo().then((m) => m.writeText(this, text, options));
   }
   /** The folder's direct children (files and sub-folders). */
-  iterdir(options?: PathCallOptions): AsyncIterable<AutoPath> {
-    return folders.iterdir(this, options);
+  async *iterdir(options?: PathCallOptions): AsyncIterable<AutoPath> {
+    yield* (await loadFolders()).iterdir(this, options);
   }
   /** Files under this folder matching a glob (`*.csv`, `**\/*.parquet`). */
-  glob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
-    return folders.glob(this, pattern, options);
+  async *glob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
+    yield* (await loadFolders()).glob(this, pattern, options);
   }
   /** `glob("**\/" + pattern)`: matching files at any depth. */
-  rglob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
-    return folders.glob(this, `**/${pattern}`, options);
+  async *rglob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
+    yield* (await loadFolders()).glob(this, `**/${pattern}`, options);
   }
   /** Makes the folder on disk; on object stores checks and writes nothing (a prefix needs no making). */
   mkdir(options?: PathCallOptions & { parents?: boolean; existOk?: boolean }): Promise<void> {
-    return folders.mkdir(this, options);
+    return loadFolders().then((m) => m.mkdir(this, options));
   }
   /** Removes an empty folder (`DirectoryNotEmptyError` otherwise). */
   rmdir(options?: PathCallOptions): Promise<void> {
-    return folders.rmdir(this, options);
+    return loadFolders().then((m) => m.rmdir(this, options));
   }
   /** Removes the file; a missing one is `KeyNotFoundError` unless `missingOk`. */
   unlink(options?: PathCallOptions & { missingOk?: boolean }): Promise<void> {
-    return folders.unlink(this, options);
+    return loadFolders().then((m) => m.unlink(this, options));
   }
   /** Removes the file, or the folder with everything in it. */
   delete(options?: PathCallOptions): Promise<void> {
-    return folders.deleteTree(this, options);
+    return loadFolders().then((m) => m.deleteTree(this, options));
   }
   /** Copies the file (or the folder's whole tree) to `target`; returns the target. */
   copyTo(target: string | AutoPath, options?: PathTransferOptions): Promise<AutoPath> {
-    return transfers.copyTo(this, this.#target(target), false, options);
+    const to = this.#target(target);
+    return loadTransfers().then((m) => m.copyTo(this, to, false, options));
   }
   /** Moves the file (or the folder's whole tree) to `target`; returns the target. */
   moveTo(target: string | AutoPath, options?: PathTransferOptions): Promise<AutoPath> {
-    return transfers.copyTo(this, this.#target(target), true, options);
+    const to = this.#target(target);
+    return loadTransfers().then((m) => m.copyTo(this, to, true, options));
   }
   /** Streams a local file or folder (Node), a Node `Readable`, a web `ReadableStream` or a `Blob` here. */
   uploadFrom(source: UploadSource, options?: PathTransferOptions & { size?: number }): Promise<void> {
-    return transfers.uploadFrom(this, source, options);
+    return loadTransfers().then((m) => m.uploadFrom(this, source, options));
   }
   /** Streams this file to a local path (Node; into it when it is a folder) or a `WritableStream`. */
   downloadTo(target: DownloadTarget, options?: PathTransferOptions): Promise<void> {
-    return transfers.downloadTo(this, target, options);
+    return loadTransfers().then((m) => m.downloadTo(this, target, options));
   }
   /** Reads and decodes the file by its own extension (or `format`); a folder reads as a Dataset. */
   load<T = unknown>(options?: PathTransferOptions & { format?: string; ignoreCache?: boolean }): Promise<T> {
-    return io.load(this, options) as Promise<T>;
+    return loadIo().then((m) => m.load(this, options) as Promise<T>);
   }
   /** Encodes and writes a value by the path's own extension (or `format`). */
   save(value: unknown, options?: PathTransferOptions & { format?: string }): Promise<void> {
-    return io.save(this, value, options);
+    return loadIo().then((m) => m.save(this, value, options));
   }
   /** A presigned URL (S3 backends). */
   presign(options?: { expiresIn?: number; method?: "GET" | "PUT" }): Promise<string> {
-    return io.presign(this, options);
+    return loadIo().then((m) => m.presign(this, options));
   }
 
   #target(target: string | AutoPath): AutoPath {

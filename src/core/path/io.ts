@@ -16,11 +16,9 @@ import {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from "../errors.js";
-import type { AutoStore, FileMetadata } from "../store.js";
+import type { FileMetadata } from "../store.js";
 import type { AutoPath, PathCallOptions, PathTransferOptions } from "./autopath.js";
-import { defaultStoreFor } from "./defaults.js";
-import { type StoreTarget, storeInternals } from "./internals.js";
-import { asUriOf, formatPath } from "./pure.js";
+import { storeInternals } from "./internals.js";
 
 const TRANSFER = { onProgress: "function" } as const;
 /** The options each AutoPath call takes besides `signal`: others are a `ConfigError` (a typo). */
@@ -37,30 +35,9 @@ export const OPTION_FIELDS: Readonly<Record<string, Readonly<Record<string, Call
   moveTo: TRANSFER,
 };
 
-/** A path's place: its store, its key there, and the backend that key routes to. */
-export interface Located {
-  store: AutoStore;
-  storeKey: string;
-  target: StoreTarget;
-  uri: string;
-}
+import { type Located, locate } from "./locate.js";
 
-export function locate(path: AutoPath): Located {
-  const p = path.pure;
-  const bound = path.boundStore;
-  let store: AutoStore;
-  let storeKey: string;
-  if (!bound) ({ store, key: storeKey } = defaultStoreFor(p));
-  else {
-    store = bound;
-    // A relative path is a key of the store; an absolute local path goes as a file URI (so the
-    // store's `uriKeys` policy decides whether it may leave the root); a URI goes as itself.
-    if (p.uri) storeKey = p.segments.length === 0 ? `${p.anchor}/` : formatPath(p);
-    else storeKey = p.anchor === "" ? p.segments.join("/") : (asUriOf(p) as string);
-  }
-  const target = storeInternals().locate(store, storeKey);
-  return { store, storeKey, target, uri: target.backend.uri(target.key) };
-}
+export { type Located, locate };
 
 /** Runs an I/O step so that it rejects with the signal's reason once aborted, else an AutoStoreError. */
 export async function guard<T>(

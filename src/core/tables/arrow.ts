@@ -6,6 +6,7 @@
  */
 import type * as Arrow from "apache-arrow";
 import { UnsupportedFormatError } from "../errors.js";
+import type { TableLike } from "./table-like.js";
 
 /** The apache-arrow module. */
 export type ArrowModule = typeof Arrow;
@@ -24,32 +25,7 @@ export function loadArrow(): Promise<ArrowModule> {
   return arrowModule;
 }
 
-/** The members of an Arrow table this library relies on, whichever copy of apache-arrow made it. */
-export interface TableLike {
-  readonly schema: { readonly fields: readonly unknown[]; readonly metadata: Map<string, string> };
-  readonly batches: readonly unknown[];
-  readonly numRows: number;
-  readonly numCols: number;
-}
-
-/**
- * True when `value` is an apache-arrow `Table` from any copy of the library: checked by shape, because
- * `instanceof` fails across copies.
- */
-export function isArrowTable(value: unknown): value is TableLike {
-  if (typeof value !== "object" || value === null) return false;
-  const t = value as Partial<Record<keyof TableLike | "getChild", unknown>>;
-  const schema = t.schema as { fields?: unknown } | undefined;
-  return (
-    Array.isArray(t.batches) &&
-    typeof t.numRows === "number" &&
-    typeof t.numCols === "number" &&
-    typeof t.getChild === "function" &&
-    typeof schema === "object" &&
-    schema !== null &&
-    Array.isArray(schema.fields)
-  );
-}
+export { isArrowTable, type TableLike } from "./table-like.js";
 
 // Shapes of another copy's objects, read only through these fields.
 interface ForeignType {

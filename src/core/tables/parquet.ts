@@ -4,42 +4,14 @@
 import type * as Arrow from "apache-arrow";
 import type * as ParquetWasm from "parquet-wasm";
 import { type ArrowModule, adoptTable, loadArrow, type TableLike } from "./arrow.js";
+import type { ParquetCompression, ParquetWriteOptions } from "./parquet-options.js";
 import { loadParquetWasm, type ParquetWasmModule } from "./wasm.js";
 
-/** Compression codecs Parquet files can be written with. */
-export type ParquetCompression = "uncompressed" | "snappy" | "gzip" | "brotli" | "lz4" | "zstd";
-
-/** How tables are written to Parquet. */
-export interface ParquetWriteOptions {
-  /**
-   * The codec for every column. Snappy is what pandas/pyarrow write and what every Parquet reader
-   * decodes, including pure-JS ones such as hyparquet without add-ons; `zstd` (Polars' default)
-   * makes files about 25% smaller.
-   * @default "snappy"
-   */
-  compression?: ParquetCompression;
-  /**
-   * Rows per row group. Smaller groups let a reader skip more (a `limit` reads only the first
-   * groups) at some cost in size.
-   * @default 1048576 (parquet-wasm's default)
-   */
-  rowGroupSize?: number;
-  /**
-   * Dictionary-encode columns (strings with repeats shrink a lot).
-   * @default true
-   */
-  dictionary?: boolean;
-}
-
-/** Every codec name, for option checks. */
-export const PARQUET_COMPRESSIONS: readonly ParquetCompression[] = [
-  "uncompressed",
-  "snappy",
-  "gzip",
-  "brotli",
-  "lz4",
-  "zstd",
-];
+export {
+  PARQUET_COMPRESSIONS,
+  type ParquetCompression,
+  type ParquetWriteOptions,
+} from "./parquet-options.js";
 
 function codec(pw: ParquetWasmModule, name: ParquetCompression): ParquetWasm.Compression {
   switch (name) {
