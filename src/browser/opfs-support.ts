@@ -19,7 +19,7 @@ import {
   PermissionDeniedError,
 } from "../core/errors.js";
 import { validatePrefix } from "../core/keys.js";
-import { contentTypeFor } from "../core/mime.js";
+import { knownContentType } from "../core/mime.js";
 
 /** `FileSystemHandle.move` (Chromium, Firefox 111+, Safari 16.4+); not yet in TypeScript's DOM types. */
 export interface MovableFileHandle extends FileSystemFileHandle {
@@ -157,12 +157,14 @@ export function mapOpfsError(err: unknown, action: string, context: ErrorContext
  * nothing is left of that version to compare with.)
  */
 export function fileMeta(key: string, file: File): ObjectMeta {
+  const type = knownContentType(key);
   return {
     key,
     size: file.size,
     modifiedTime: new Date(file.lastModified),
     etag: `"${file.lastModified.toString(16)}-${file.size.toString(16)}"`,
-    contentType: contentTypeFor(key),
+    // OPFS keeps no type: the extension's, when it is a common one (the full table is not loaded).
+    ...(type === undefined ? {} : { contentType: type }),
   };
 }
 

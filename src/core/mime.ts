@@ -51,11 +51,19 @@ export function extensionOf(key: string): string | undefined {
   return key.slice(dot + 1).toLowerCase();
 }
 
+/**
+ * The MIME type for a key when its extension is one of the common ones known by heart (no table to
+ * load); undefined otherwise. For backends that keep no type and must answer synchronously (OPFS).
+ */
+export function knownContentType(key: string): string | undefined {
+  const ext = extensionOf(key);
+  return ext === undefined ? undefined : (OVERRIDES[ext] ?? COMMON[ext]);
+}
+
 /** The MIME type for a key, from its last extension. */
 export async function contentTypeFor(key: string): Promise<string> {
-  const ext = extensionOf(key);
-  if (ext === undefined) return FALLBACK;
-  const known = OVERRIDES[ext] ?? COMMON[ext];
+  if (extensionOf(key) === undefined) return FALLBACK;
+  const known = knownContentType(key);
   if (known !== undefined) return known;
   const { contentTypeForSync } = await import("./mime-table.js");
   return contentTypeForSync(key);
