@@ -3,7 +3,7 @@
  * own `exports` (the `browser` condition picks `dist/browser/index.js`, so run `npm run build`
  * first), and parquet-wasm's `.wasm` is copied next to the chunks, where its esm build looks for it.
  */
-import { copyFile, mkdir, rm, symlink } from "node:fs/promises";
+import { access, copyFile, mkdir, rm, symlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +24,9 @@ async function selfLinkDir(): Promise<string> {
 
 /** Builds the static site into `outdir`: `index.html`, `style.css`, `assets/*.js` and the `.wasm`. */
 export async function buildPlayground(outdir: string, options: { minify?: boolean } = {}): Promise<void> {
+  await access(join(repo, "dist", "browser", "index.js")).catch(() => {
+    throw new Error("the playground bundles autostore-js's browser build: run `npm run build` first");
+  });
   await rm(outdir, { recursive: true, force: true });
   await mkdir(join(outdir, "assets"), { recursive: true });
   await esbuild.build({
@@ -35,12 +38,18 @@ export async function buildPlayground(outdir: string, options: { minify?: boolea
     target: "es2022",
     conditions: ["browser"],
     nodePaths: [await selfLinkDir()],
+    // playground/tsconfig.json maps `autostore-js` to the sources for type checking only; the bundle
+    // takes the built package, as a user's bundler would.
+    tsconfigRaw: { compilerOptions: {} },
     outdir: join(outdir, "assets"),
     entryNames: "[name]",
     chunkNames: "chunk-[hash]",
     minify: options.minify ?? false,
     sourcemap: true,
     logLevel: "warning",
+    // tsup's entries import some shared chunks bare (for ordering); those chunks are side-effect
+    // free per package.json, so esbuild drops the imports and says so for each one.
+    logOverride: { "ignored-bare-import": "silent" },
   });
   const wasm = createRequire(join(repo, "package.json")).resolve("parquet-wasm/esm/parquet_wasm_bg.wasm");
   await copyFile(wasm, join(outdir, "assets", "parquet_wasm_bg.wasm"));

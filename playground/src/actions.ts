@@ -15,13 +15,21 @@ export interface ActionHost {
   selected(): Entry | undefined;
   /** Lists again and selects `key` when given. */
   refresh(select?: string): Promise<void>;
+  /** Drops the selection (its key is gone). */
+  forget(): void;
 }
 
 const folderOf = (entry: Entry | undefined): string =>
   !entry ? "" : entry.kind === "folder" ? entry.key : entry.key.slice(0, entry.key.lastIndexOf("/") + 1);
 
-/** Builds the panel; `update()` re-renders the code for the current selection. */
-export function actionsPanel(host: ActionHost): { el: HTMLElement; update(): void } {
+/**
+ * Builds the panel; `update(selectionChanged)` re-renders the code for the current selection (and
+ * proposes a destination for copy and move when the selection changed).
+ */
+export function actionsPanel(host: ActionHost): {
+  el: HTMLElement;
+  update(selectionChanged?: boolean): void;
+} {
   const status = h("div", { class: "action-status", role: "status", "aria-live": "polite" });
   const say = (...nodes: (Node | string)[]) => replace(status, ...nodes);
   const run = async (doing: string, work: (store: AutoStore) => Promise<void>) => {
@@ -227,7 +235,7 @@ export function actionsPanel(host: ActionHost): { el: HTMLElement; update(): voi
     status,
   );
 
-  const update = () => {
+  const update = (selectionChanged = false) => {
     const entry = host.selected();
     const conn = host.connection();
     const key = entry?.key ?? "data/example.json";
@@ -235,9 +243,9 @@ export function actionsPanel(host: ActionHost): { el: HTMLElement; update(): voi
     const canPresign = conn ? conn.store.capabilities().presign : false;
     buttons.presign.disabled = !canPresign;
     buttons.download.disabled = entry?.kind === "folder";
-    if (!target.value && entry?.kind === "file") target.value = key.replace(/(\.[^./]+)$/, "-copy$1");
+    if (selectionChanged) target.value = entry?.kind === "file" ? key.replace(/(\.[^./]+)$/, "-copy$1") : "";
     (uploadCode as Snippet).update(
-      `// file: a File from <input type="file"> or a drop\nawait store.path(${lit(`${folder}`)} + file.name).uploadFrom(file, {\n  onProgress: ({ loaded, total }) => console.log(loaded / total),\n});`,
+      `// file: a File from <input type="file"> or a drop\nawait store.path(${folder ? `${lit(folder)} + ` : ""}file.name).uploadFrom(file, {\n  onProgress: ({ loaded, total }) => console.log(loaded / total),\n});`,
     );
     writeCode.update(
       `const stored = await store.set(${lit(writeKey.value.trim())}, ${writeValue.value.trim() || "{}"});\n// stored: the key with its extension`,
@@ -255,8 +263,6 @@ export function actionsPanel(host: ActionHost): { el: HTMLElement; update(): voi
       ].join("\n"),
     );
   };
-  writeKey.addEventListener("input", update);
-  writeValue.addEventListener("input", update);
-  target.addEventListener("input", update);
+  for (const input of [writeKey, writeValue, target]) input.addEventListener("input", () => update());
   return { el, update };
 }

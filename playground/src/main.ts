@@ -34,7 +34,7 @@ const storeCode = snippet("", "code that opens this store");
 
 const tree = new KeyTree((entry) => {
   selected = entry;
-  actions.update();
+  actions.update(true);
   if (connection) void showPreview(preview, connection.store, entry);
 });
 const actions = actionsPanel({
@@ -42,7 +42,12 @@ const actions = actionsPanel({
   selected: () => selected,
   refresh: async (select) => {
     await tree.reload();
-    if (select) tree.select(select);
+    if (select) await tree.reveal(select);
+  },
+  forget: () => {
+    selected = undefined;
+    replace(preview, h("p", { class: "hint" }, "Select a key to preview it."));
+    actions.update(true);
   },
 });
 

@@ -61,7 +61,22 @@ export class KeyTree {
     await this.reload();
   }
 
-  /** Selects a key if it is shown (after a write, say). */
+  /** Opens the folders above a key, then selects it (after a write, say). */
+  async reveal(key: string): Promise<void> {
+    if (!this.#filter && !this.#pinned) {
+      const parts = key.split("/").slice(0, -1);
+      let prefix = "";
+      for (const part of parts) {
+        prefix += `${part}/`;
+        const li = this.#find(prefix);
+        if (!li) break;
+        if (li.getAttribute("aria-expanded") !== "true") await this.#expand(li);
+      }
+    }
+    this.select(key);
+  }
+
+  /** Selects a key if it is shown. */
   select(key: string): void {
     const li = this.#find(key);
     if (li) this.#activate(li, false);
