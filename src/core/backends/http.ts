@@ -135,7 +135,9 @@ export class HttpBackend implements Backend {
     this.#logger = init.logger;
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
-    this.#fetch = given;
+    // Called as a plain function: browsers refuse `window.fetch` called on another object ("Illegal
+    // invocation"), which `this.#fetch(...)` would do.
+    this.#fetch = (input, requestInit) => given(input, requestInit);
     this.urlKeys = init.keys === "urls";
   }
 
