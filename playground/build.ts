@@ -45,6 +45,9 @@ export async function buildPlayground(outdir: string, options: { minify?: boolea
     entryNames: "[name]",
     chunkNames: "chunk-[hash]",
     minify: options.minify ?? false,
+    // Error classes name themselves with `new.target.name`: minified, an UnsupportedOperationError
+    // would show as "p".
+    keepNames: true,
     sourcemap: true,
     logLevel: "warning",
     // tsup's entries import some shared chunks bare (for ordering); those chunks are side-effect

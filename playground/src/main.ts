@@ -156,6 +156,29 @@ async function samples(): Promise<void> {
   }
 }
 
+// HTTP has no listing: a person names the key to read.
+const openKey = h("input", {
+  id: "open-key",
+  placeholder: "key, e.g. data/config.json",
+  "aria-label": "Key to open",
+});
+const openForm = h(
+  "form",
+  {
+    class: "open-key",
+    onsubmit: (e) => {
+      e.preventDefault();
+      const key = openKey.value.trim();
+      if (!key || !connection) return;
+      selected = key.endsWith("/") ? { kind: "folder", key } : { kind: "file", key };
+      actions.update(true);
+      void showPreview(preview, connection.store, selected);
+    },
+  },
+  openKey,
+  h("button", { type: "submit" }, "Open"),
+);
+
 const filter = h("input", {
   type: "search",
   id: "filter",
@@ -201,6 +224,7 @@ replace(
       { class: "browser", "aria-label": "Browse" },
       h("h2", { id: "store-label", class: "store-label" }, ""),
       filter,
+      openForm,
       tree.el,
       h("details", { class: "store-code" }, h("summary", {}, "Open this store in code"), storeCode.el),
       h(

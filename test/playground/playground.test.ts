@@ -112,6 +112,31 @@ describe("the playground on the memory backend", () => {
     await expect(page.locator("#preview .error-message").textContent()).resolves.toContain("pickle");
     await shot(page, "refused");
 
+    await open(page, "misc/blob.bin");
+    await expect(page.locator("#preview .hex").textContent()).resolves.toMatch(/^00000000 {2}00 25 4a 6f/);
+
+    // Copy, move and download the selected key; the code beside them names it.
+    await open(page, "hello.json");
+    await expect(page.locator("#target-key").inputValue()).resolves.toBe("hello-copy.json");
+    await page.getByRole("button", { name: "Copy", exact: true }).click();
+    await page.waitForFunction(
+      () => document.querySelector("#preview .preview-key")?.textContent === "hello-copy.json",
+    );
+    await page.fill("#target-key", "moved/hello.json");
+    await page.getByRole("button", { name: "Move", exact: true }).click();
+    await page.waitForFunction(
+      () => document.querySelector("#preview .preview-key")?.textContent === "moved/hello.json",
+    );
+    expect(await page.locator(item("hello-copy.json")).count()).toBe(0);
+    await expect(page.locator(".actions .snippet code").last().textContent()).resolves.toContain(
+      'await store.delete("moved/hello.json");',
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download", exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("hello.json");
+
     // Keyboard: from the "arrays" folder, → opens it, ↓ moves to its first file, Enter previews it.
     await page.locator(item("arrays/")).focus();
     await page.keyboard.press("ArrowLeft");
@@ -299,6 +324,32 @@ describe("the static build", () => {
       expect(await page.locator("#preview .grid tbody tr").count()).toBe(12);
       await open(page, "images/gradient.png");
       expect(await page.locator("#preview canvas.image").getAttribute("width")).toBe("64");
+
+      // Over HTTP(S): the tree says there is no listing, and a named key opens.
+      await page.selectOption("#backend-kind", "http");
+      await page.fill('input[name="url"]', site.url);
+      await page.click("#connect");
+      await page.waitForSelector(".tree .error-class");
+      await expect(page.locator(".tree .error-class").textContent()).resolves.toBe(
+        "UnsupportedOperationError",
+      );
+      await page.fill("#open-key", "index.html");
+      await page.click(".open-key button");
+      await page.waitForFunction(() =>
+        document
+          .querySelector("#preview .text")
+          ?.textContent?.includes("<title>autostore-js playground</title>"),
+      );
+      // A file URL (a presigned URL works the same) is shown as the one entry of the tree.
+      await page.fill('input[name="url"]', `${site.url}index.html?token=abc`);
+      await page.click("#connect");
+      await page
+        .locator(item(`${site.url}index.html?token=abc`))
+        .locator("> .row")
+        .click();
+      await page.waitForFunction(() =>
+        document.querySelector("#preview .text")?.textContent?.includes("<title>"),
+      );
       expect(errors).toEqual([]);
       await context.close();
     } finally {
