@@ -135,9 +135,8 @@ export class HttpBackend implements Backend {
     this.#logger = init.logger;
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
-    // Called as a plain function: browsers refuse `window.fetch` called on another object ("Illegal
-    // invocation"), which `this.#fetch(...)` would do.
-    this.#fetch = (input, requestInit) => given(input, requestInit);
+    // Called detached: a browser's fetch throws "Illegal invocation" when called as a method of ours.
+    this.#fetch = (input, request) => given(input, request);
     this.urlKeys = init.keys === "urls";
   }
 
