@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FaultProxy, startProxy } from "../helpers/proxy.js";
 import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 import {
+  browseSamples,
   collectErrors,
   connectTo,
   item,
@@ -21,6 +22,7 @@ import {
   plainStaticServer,
   runScript,
   SCREENSHOTS,
+  shot,
   startScript,
 } from "./helpers.js";
 
@@ -45,49 +47,6 @@ async function newPage(url = server.url): Promise<{ context: BrowserContext; pag
   await page.goto(url);
   await page.waitForSelector("#load-samples");
   return { context, page, errors };
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-
-/** The checks every backend must pass after the sample data is loaded. */
-async function browseSamples(page: Page, screenshots: boolean): Promise<void> {
-  await open(page, "tables/cities.parquet");
-  await expect(page.locator("#preview .row-count").textContent()).resolves.toBe("12 rows × 3 columns");
-  expect(await page.locator("#preview .grid tbody tr").count()).toBe(12);
-  expect(await page.locator("#preview .grid thead th").allTextContents()).toEqual([
-    "city",
-    "population",
-    "temperature",
-  ]);
-  expect(await page.locator("#preview .grid tbody tr").first().locator("td").first().textContent()).toBe(
-    "Lisbon",
-  );
-  if (screenshots) await shot(page, "table");
-
-  await open(page, "images/gradient.png");
-  const pixels = await page.locator("#preview canvas.image").evaluate((el) => {
-    const canvas = el as HTMLCanvasElement;
-    const ctx = canvas.getContext("2d");
-    return {
-      width: canvas.width,
-      height: canvas.height,
-      topRight: [...(ctx?.getImageData(63, 0, 1, 1).data ?? [])],
-    };
-  });
-  // The sample gradient: red grows to the right, green downwards, blue fixed at 160.
-  expect(pixels).toEqual({ width: 64, height: 48, topRight: [255, 0, 160, 255] });
-  await expect(page.locator("#preview .image-size").textContent()).resolves.toBe("64 × 48 px, RGBA");
-  if (screenshots) await shot(page, "image");
-
-  await open(page, "arrays/measurements.npy");
-  await expect(page.locator("#preview .shape").textContent()).resolves.toBe("(100, 10)");
-  await expect(page.locator("#preview .dtype").textContent()).resolves.toBe("<f4");
-  const bars = await page
-    .locator("#preview svg.histogram rect")
-    .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
-  expect(bars).toHaveLength(24);
-  expect(bars.filter((h) => h > 0).length).toBeGreaterThan(10);
-  if (screenshots) await shot(page, "array");
 }
 
 describe("the playground on the memory backend", () => {
