@@ -135,8 +135,7 @@ export class HttpBackend implements Backend {
     this.#logger = init.logger;
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
-    // Called detached: a browser's fetch throws "Illegal invocation" when called as a method of ours.
-    this.#fetch = (input, request) => given(input, request);
+    this.#fetch = given;
     this.urlKeys = init.keys === "urls";
   }
 
