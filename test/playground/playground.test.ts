@@ -271,48 +271,49 @@ describe("the playground against a local S3 server", () => {
 });
 
 describe("the static build", () => {
-  it("serves from a plain static file server and works the same", async () => {
+  let site: { url: string; stop(): Promise<void> };
+  beforeAll(async () => {
     await runScript("playground:build");
-    const dist = join(process.cwd(), "playground", "dist");
-    const site = await plainStaticServer(dist);
-    try {
-      const { context, page, errors } = await newPage(site.url);
-      await connectTo(page, "memory", "memory://playground");
-      await loadSamples(page);
-      await open(page, "tables/cities.parquet");
-      expect(await page.locator("#preview .grid tbody tr").count()).toBe(12);
-      await open(page, "images/gradient.png");
-      expect(await page.locator("#preview canvas.image").getAttribute("width")).toBe("64");
+    site = await plainStaticServer(join(process.cwd(), "playground", "dist"));
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
 
-      // Over HTTP(S): the tree says there is no listing, and a named key opens.
-      await page.selectOption("#backend-kind", "http");
-      await page.fill('input[name="url"]', site.url);
-      await page.click("#connect");
-      await page.waitForSelector(".tree .error-class");
-      await expect(page.locator(".tree .error-class").textContent()).resolves.toBe(
-        "UnsupportedOperationError",
-      );
-      await page.fill("#open-key", "index.html");
-      await page.click(".open-key button");
-      await page.waitForFunction(() =>
-        document
-          .querySelector("#preview .text")
-          ?.textContent?.includes("<title>autostore-js playground</title>"),
-      );
-      // A file URL (a presigned URL works the same) is shown as the one entry of the tree.
-      await page.fill('input[name="url"]', `${site.url}index.html?token=abc`);
-      await page.click("#connect");
-      await page
-        .locator(item(`${site.url}index.html?token=abc`))
-        .locator("> .row")
-        .click();
-      await page.waitForFunction(() =>
-        document.querySelector("#preview .text")?.textContent?.includes("<title>"),
-      );
-      expect(errors).toEqual([]);
-      await context.close();
-    } finally {
-      await site.stop();
-    }
+  it("serves from a plain static file server and works the same", async () => {
+    const { context, page, errors } = await newPage(site.url);
+    await connectTo(page, "memory", "memory://playground");
+    await loadSamples(page);
+    await open(page, "tables/cities.parquet");
+    expect(await page.locator("#preview .grid tbody tr").count()).toBe(12);
+    await open(page, "images/gradient.png");
+    expect(await page.locator("#preview canvas.image").getAttribute("width")).toBe("64");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("reads over HTTP(S): a base URL without listing opens named keys, a file URL is the one entry", async () => {
+    const { context, page, errors } = await newPage(site.url);
+    await page.selectOption("#backend-kind", "http");
+    await page.fill('input[name="url"]', site.url);
+    await page.click("#connect");
+    await page.waitForSelector(".tree .error-class");
+    await expect(page.locator(".tree .error-class").textContent()).resolves.toBe("UnsupportedOperationError");
+    await page.fill("#open-key", "index.html");
+    await page.click(".open-key button");
+    await page.waitForFunction(() => !document.querySelector("#preview .loading"));
+    expect(await page.locator("#preview .error").allTextContents()).toEqual([]);
+    await expect(page.locator("#preview .text").textContent()).resolves.toContain(
+      "<title>autostore-js playground</title>",
+    );
+    // A file URL (a presigned URL works the same) is shown as the one entry of the tree.
+    const fileUrl = `${site.url}index.html?token=abc`;
+    await page.fill('input[name="url"]', fileUrl);
+    await page.click("#connect");
+    await page.locator(item(fileUrl)).locator("> .row").click();
+    await page.waitForFunction(() => !document.querySelector("#preview .loading"));
+    await expect(page.locator("#preview .text").textContent()).resolves.toContain("<title>");
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });
