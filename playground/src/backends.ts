@@ -85,7 +85,10 @@ export function connect(kind: BackendKind, s3: S3Fields, url: string): Connectio
       `  region: ${lit(init.region)},`,
       `  forcePathStyle: ${init.forcePathStyle},`,
       ...(s3.accessKeyId
-        ? [`  accessKeyId: ${lit(s3.accessKeyId)},`, `  secretAccessKey: mySecret, // never hard-code it`]
+        ? [
+            "  accessKeyId: myAccessKeyId, // never hard-code credentials in a page",
+            "  secretAccessKey: mySecretAccessKey,",
+          ]
         : ["  anonymous: true,"]),
       `  cacheEnabled: ${s3.cache},`,
     ];
