@@ -152,6 +152,10 @@ export class KeyTree {
       "li",
       {
         role: "treeitem",
+        // The name a screen reader reads: the file, its format and size, not every cell of the row.
+        "aria-label": folder
+          ? `${label}, folder`
+          : [label, format, formatBytes(entry.size)].filter(Boolean).join(", "),
         "aria-level": level,
         "aria-selected": String(entry.key === this.#selected),
         "aria-expanded": folder ? "false" : undefined,
