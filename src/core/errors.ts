@@ -52,7 +52,9 @@ export class AutoStoreError extends Error {
 
   constructor(message: string, context: ErrorContext = {}, code: AutoStoreErrorCode = "AUTOSTORE_ERROR") {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.name = new.target.name;
+    // The library's classes carry their name on the prototype (see the end of this module), which
+    // survives minification; a user's subclass gets its own class name.
+    if (!Object.hasOwn(new.target.prototype, "name")) this.name = new.target.name;
     this.code = code;
     if (context.key !== undefined) this.key = context.key;
     if (context.uri !== undefined) this.uri = context.uri;
@@ -227,6 +229,29 @@ export interface AutoStoreErrorByCode {
   DIRECTORY_NOT_EMPTY: DirectoryNotEmptyError;
   CORS_REFUSED: CorsError;
   BACKEND_ERROR: BackendError;
+}
+
+// Literal names: a minifying bundler renames classes, and `err.name` must stay "KeyNotFoundError".
+for (const [errorClass, name] of [
+  [AutoStoreError, "AutoStoreError"],
+  [KeyNotFoundError, "KeyNotFoundError"],
+  [AmbiguousKeyError, "AmbiguousKeyError"],
+  [InvalidKeyError, "InvalidKeyError"],
+  [UnsupportedFormatError, "UnsupportedFormatError"],
+  [DecodeError, "DecodeError"],
+  [ConfigError, "ConfigError"],
+  [PermissionDeniedError, "PermissionDeniedError"],
+  [ReadOnlyError, "ReadOnlyError"],
+  [UnsupportedOperationError, "UnsupportedOperationError"],
+  [AlreadyExistsError, "AlreadyExistsError"],
+  [NotADirectoryError, "NotADirectoryError"],
+  [IsADirectoryError, "IsADirectoryError"],
+  [DirectoryNotEmptyError, "DirectoryNotEmptyError"],
+  [SchemaValidationError, "SchemaValidationError"],
+  [CorsError, "CorsError"],
+  [BackendError, "BackendError"],
+] as const) {
+  Object.defineProperty(errorClass.prototype, "name", { value: name, writable: true, configurable: true });
 }
 
 /**
