@@ -45,14 +45,8 @@ export async function buildPlayground(outdir: string, options: { minify?: boolea
     entryNames: "[name]",
     chunkNames: "chunk-[hash]",
     minify: options.minify ?? false,
-    // Error classes name themselves with `new.target.name`: minified, an UnsupportedOperationError
-    // would show as "p".
-    keepNames: true,
     sourcemap: true,
     logLevel: "warning",
-    // tsup's entries import some shared chunks bare (for ordering); those chunks are side-effect
-    // free per package.json, so esbuild drops the imports and says so for each one.
-    logOverride: { "ignored-bare-import": "silent" },
   });
   const wasm = createRequire(join(repo, "package.json")).resolve("parquet-wasm/esm/parquet_wasm_bg.wasm");
   await copyFile(wasm, join(outdir, "assets", "parquet_wasm_bg.wasm"));
