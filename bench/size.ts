@@ -23,8 +23,9 @@
  * Until the OPFS backend is in the browser build, the JSON app's job runs on `memory://` and the
  * result says so; its start bundle is the same either way.
  */
+
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,6 +34,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
+import { ensureDist } from "../scripts/ensure-dist.js";
 import { type S3Server, startS3Server } from "../test/helpers/s3-server.js";
 
 const run = promisify(execFile);
@@ -122,24 +124,6 @@ interface AppResult {
   wasm?: { file: string; bytes: number; gzip: number; fetched: boolean };
   warnings: string[];
   error?: string;
-}
-
-/** Builds `dist` when it is missing or older than the newest source file. */
-export async function ensureDist(): Promise<void> {
-  const built = await stat(join(repo, "dist/browser/index.js")).catch(() => undefined);
-  const newest = await newestMtime(join(repo, "src"));
-  if (built && built.mtimeMs >= newest) return;
-  console.log("building dist…");
-  await run("npx", ["tsup", "--silent"], { cwd: repo });
-}
-
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
 }
 
 /** `npm pack` into `work`, unpacked as `work/node_modules/autostore-js`. */

@@ -1,13 +1,15 @@
 /**
  * Bundles the playground with esbuild for the browser: `autostore-js` resolves through the package's
- * own `exports` (the `browser` condition picks `dist/browser/index.js`, so run `npm run build`
- * first), and parquet-wasm's `.wasm` is copied next to the chunks, where its esm build looks for it.
+ * own `exports` (the `browser` condition picks `dist/browser/index.js`, built first when missing or older
+ * than `src`), and parquet-wasm's `.wasm` is copied next to the chunks, where its esm build looks for it.
  */
-import { access, copyFile, mkdir, rm, symlink } from "node:fs/promises";
+
+import { copyFile, mkdir, rm, symlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { ensureDist } from "../scripts/ensure-dist.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "..");
@@ -24,9 +26,7 @@ async function selfLinkDir(): Promise<string> {
 
 /** Builds the static site into `outdir`: `index.html`, `style.css`, `assets/*.js` and the `.wasm`. */
 export async function buildPlayground(outdir: string, options: { minify?: boolean } = {}): Promise<void> {
-  await access(join(repo, "dist", "browser", "index.js")).catch(() => {
-    throw new Error("the playground bundles autostore-js's browser build: run `npm run build` first");
-  });
+  await ensureDist();
   await rm(outdir, { recursive: true, force: true });
   await mkdir(join(outdir, "assets"), { recursive: true });
   await esbuild.build({
