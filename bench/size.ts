@@ -33,8 +33,9 @@ import { dirname, extname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
-import { chromium } from "playwright-core";
+import type { chromium } from "playwright-core";
 import { ensureDist } from "../scripts/ensure-dist.js";
+import { launchChromium } from "../test/helpers/chromium.js";
 import { type S3Server, startS3Server } from "../test/helpers/s3-server.js";
 
 const run = promisify(execFile);
@@ -361,19 +362,7 @@ async function main(): Promise<void> {
   await ensureDist();
   const work = await mkdtemp(join(tmpdir(), "autostore-size-"));
   const s3 = await startS3Server({ buckets: ["size"] });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   const results: AppResult[] = [];
   try {
     await installPacked(work);

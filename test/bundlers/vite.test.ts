@@ -6,22 +6,12 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/chromium.js";
 import { type PackedInstall, packedInstall } from "../helpers/packed.js";
-import { type StaticServer, serveStatic } from "../helpers/static-server.js";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { type StaticSite, serveStatic } from "../helpers/static-server.js";
 
 const MAIN = `
 import { AutoStore } from "autostore-js";
@@ -51,7 +41,7 @@ window.result = run().catch((err) => ({ error: String(err && err.stack || err) }
 
 let pkg: PackedInstall;
 let app: string;
-let server: StaticServer;
+let server: StaticSite;
 let browser: Browser;
 const warnings: string[] = [];
 
@@ -81,7 +71,7 @@ beforeAll(async () => {
     },
   });
   server = await serveStatic(join(app, "dist"));
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
@@ -109,7 +99,7 @@ describe("a Vite production build", () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(String(err)));
-    await page.goto(server.url);
+    await page.goto(server.origin);
     const result = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result);
     expect(result).toEqual({
       config: { theme: "dark", n: 3 },

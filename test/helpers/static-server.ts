@@ -1,9 +1,11 @@
 /**
- * A plain static file server on 127.0.0.1 for pages under test: serves a folder's files with the
- * content types a browser needs (`.wasm` must be `application/wasm` for streaming compilation).
+ * A plain static file server on 127.0.0.1 for pages under test (a secure context: OPFS and
+ * IndexedDB work there). It serves a folder with the content types a browser needs (`.wasm` must be
+ * `application/wasm` for streaming compilation), never lets the browser cache, and logs the paths
+ * requested so a test can tell which chunks a page loaded.
  */
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 
@@ -19,24 +21,32 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** A running static server: its base URL and how to stop it. */
-export interface StaticServer {
-  url: string;
+/** A running static server. */
+export interface StaticSite {
+  /** `http://127.0.0.1:port`, no trailing slash. */
+  origin: string;
+  /** Paths requested so far. */
+  requested: string[];
   close(): Promise<void>;
 }
 
-/** Serves `folder` (with `index.html` for `/`) until closed. */
-export async function serveStatic(folder: string): Promise<StaticServer> {
-  const server: Server = createServer((req, res) => {
+/** Serves `dir` (with `index.html` for `/`) until closed. */
+export async function serveStatic(dir: string): Promise<StaticSite> {
+  const requested: string[] = [];
+  const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    const file = join(folder, normalize(path.endsWith("/") ? `${path}index.html` : path));
-    if (!file.startsWith(folder)) {
+    requested.push(path);
+    const file = normalize(join(dir, path.endsWith("/") ? `${path}index.html` : path));
+    if (!file.startsWith(dir)) {
       res.writeHead(403).end();
       return;
     }
     readFile(file).then(
       (body) => {
-        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+        res.writeHead(200, {
+          "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+          "cache-control": "no-store",
+        });
         res.end(body);
       },
       () => res.writeHead(404).end(),
@@ -45,7 +55,12 @@ export async function serveStatic(folder: string): Promise<StaticServer> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    origin: `http://127.0.0.1:${port}`,
+    requested,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { expect } from "vitest";
 
 export const SCREENSHOTS = join(process.cwd(), "test-results", "playground");
@@ -99,22 +99,7 @@ export async function plainStaticServer(dir: string): Promise<{ url: string; sto
   return { url: `http://127.0.0.1:${port}/`, stop: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** Debian's Chromium, headless. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+export { launchChromium } from "../helpers/chromium.js";
 
 /** Console errors and uncaught exceptions a page produced. */
 export function collectErrors(page: Page): string[] {

@@ -13,25 +13,14 @@
  * const page = await openApp(browser, site.origin);
  */
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { packedInstall } from "../helpers/packed.js";
 
-/** The flags every Chromium run here takes (no network chatter, no sandbox in containers). */
-export const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+export { launchChromium } from "../helpers/chromium.js";
+export { type StaticSite, serveStatic } from "../helpers/static-server.js";
 
 const APP = join(import.meta.dirname, "app", "app.ts");
 
@@ -115,61 +104,6 @@ export function nodeImports(scripts: Map<string, string>): string[] {
     for (const match of text.matchAll(pattern)) found.add(`${file}: ${match[1]}`);
   }
   return [...found];
-}
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".map": "application/json",
-};
-
-/** A static file server on 127.0.0.1. */
-export interface StaticSite {
-  origin: string;
-  /** Paths requested so far. */
-  requested: string[];
-  close(): Promise<void>;
-}
-
-/** Serves `dir` on 127.0.0.1 (a secure context for the page: IndexedDB and OPFS work there). */
-export async function serveStatic(dir: string): Promise<StaticSite> {
-  const requested: string[] = [];
-  const server = http.createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    requested.push(path);
-    const file = normalize(join(dir, path === "/" ? "index.html" : path));
-    if (!file.startsWith(dir)) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      (body) => {
-        res.writeHead(200, {
-          "content-type": TYPES[extname(file)] ?? "application/octet-stream",
-          "cache-control": "no-store",
-        });
-        res.end(body);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requested,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Debian's Chromium, driven by playwright-core (no browser is ever downloaded). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
 }
 
 /** A new page on the app, once `window.app` is installed; page errors fail loudly. */
