@@ -229,6 +229,8 @@ export class S3Backend implements Backend {
       if (data !== undefined && data.length <= threshold) {
         size = data.length;
         const bytes = data;
+        const total = size;
+        const onProgress = options.onProgress;
         out = await this.#call("write", key, options.signal, (t) =>
           t.putObject({
             bucket: this.bucket,
@@ -237,9 +239,17 @@ export class S3Backend implements Backend {
             contentType,
             ...(create ? { ifNoneMatch: "*" } : {}),
             signal: options.signal,
+            ...(onProgress
+              ? {
+                  onProgress: (loaded: number) => {
+                    // The whole body is reported below, once the object is stored.
+                    if (loaded < total) onProgress({ loaded, total });
+                  },
+                }
+              : {}),
           }),
         );
-        options.onProgress?.({ loaded: size, total: size });
+        onProgress?.({ loaded: total, total });
       } else {
         let counted = 0;
         const source =

@@ -5,6 +5,8 @@
  * hand them to), with the same policy as the SDK path; multipart uploads are done by hand, in the way
  * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
  */
+
+import { PROGRESS_STEP } from "../core/backend.js";
 import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { abortReason, describeCause } from "../core/errors.js";
@@ -74,6 +76,8 @@ interface Call {
   headers?: Record<string, string | undefined>;
   body?: Uint8Array | string;
   signal?: AbortSignal;
+  /** Bytes of `body` handed to the connection so far, every {@link PROGRESS_STEP} (where bodies stream). */
+  onProgress?: (loaded: number) => void;
   /** Statuses that are answers, not failures (e.g. 206). 2xx always are. */
   ok?: (status: number) => boolean;
   /** Name for log lines. */
@@ -131,6 +135,13 @@ export class FetchTransport implements S3Transport {
     const streamed = typeof call.body === "object" && STREAMS_FIXED_LENGTH_BODIES;
     if (streamed) headers["content-length"] = String((call.body as Uint8Array).length);
     const logger = this.#config.logger;
+    // Across attempts, progress only moves forward: a retry re-sends bytes already counted.
+    let reported = 0;
+    const report = call.onProgress
+      ? (loaded: number) => {
+          if (loaded > reported) call.onProgress?.((reported = loaded));
+        }
+      : undefined;
     for (let retry = 0; ; retry++) {
       if (call.signal?.aborted) throw abortReason(call.signal);
       logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${url.pathname}${url.search}`);
@@ -148,7 +159,7 @@ export class FetchTransport implements S3Transport {
           signal: attempt.signal,
         };
         if (streamed) {
-          init.body = bytesStream(call.body as Uint8Array);
+          init.body = bytesStream(call.body as Uint8Array, report);
           init.duplex = "half";
         } else if (call.body !== undefined) init.body = call.body as BodyInit;
         unanswered = true;
@@ -226,6 +237,7 @@ export class FetchTransport implements S3Transport {
         headers: { "content-type": input.contentType, "if-none-match": input.ifNoneMatch },
         body: input.body,
         signal: input.signal,
+        ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       },
       async (response) => {
         await response.body?.cancel();
@@ -479,14 +491,35 @@ const STREAMS_FIXED_LENGTH_BODIES =
   typeof (globalThis as { process?: { versions?: { undici?: unknown } } }).process?.versions?.undici ===
   "string";
 
-/** The bytes as a one-chunk stream: no copy. */
-function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      if (bytes.length > 0) controller.enqueue(bytes);
-      controller.close();
+/**
+ * The bytes as a stream, without a copy: one chunk, or with `report` views of {@link PROGRESS_STEP}
+ * pulled one at a time (no read-ahead), each reported once the connection took it.
+ */
+function bytesStream(bytes: Uint8Array, report?: (loaded: number) => void): ReadableStream<Uint8Array> {
+  if (!report) {
+    return new ReadableStream({
+      start(controller) {
+        if (bytes.length > 0) controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+  }
+  let offset = 0;
+  return new ReadableStream(
+    {
+      pull(controller) {
+        if (offset > 0) report(offset);
+        if (offset >= bytes.length) {
+          controller.close();
+          return;
+        }
+        const end = Math.min(offset + PROGRESS_STEP, bytes.length);
+        controller.enqueue(bytes.subarray(offset, end));
+        offset = end;
+      },
     },
-  });
+    { highWaterMark: 0 },
+  );
 }
 
 async function discardBody(response: Response): Promise<void> {

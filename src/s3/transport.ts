@@ -44,6 +44,11 @@ export interface PutObjectInput extends ObjectAddress {
   contentType?: string;
   /** `*`: fail with 412 when the key exists. */
   ifNoneMatch?: string;
+  /**
+   * Bytes sent so far, every 1 MiB, where the request path can tell (signed fetch on Node streams
+   * the body); a path that cannot tell reports nothing, and the caller reports the end.
+   */
+  onProgress?: (loaded: number) => void;
 }
 
 export interface UploadInput extends ObjectAddress {

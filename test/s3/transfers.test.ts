@@ -98,6 +98,25 @@ for (const transport of ["sdk", "fetch"] as const) {
       await store.close();
     });
 
+    it("reports a single PUT's progress (every 1 MiB where the request path streams) and its end", async () => {
+      const store = new AutoStore(`s3://transfers/${transport}-progress/`, {
+        options: new S3Options(viaProxy({ transport, multipartThreshold: 8 * MiB })),
+      });
+      const data = pattern(3 * MiB + 123, 4);
+      const progress: Progress[] = [];
+      expect(await store.set("one-put", data, { onProgress: (p) => progress.push(p) })).toBe("one-put.bin");
+      const loaded = progress.map((p) => p.loaded);
+      expect(progress.every((p) => p.total === data.length)).toBe(true);
+      expect(loaded.at(-1)).toBe(data.length);
+      expect([...loaded].sort((a, b) => a - b)).toEqual(loaded);
+      // Signed fetch on Node streams the body, so it can tell each MiB handed over; the SDK sends
+      // the body in one write and reports only the end.
+      if (transport === "fetch") expect(loaded).toEqual([MiB, 2 * MiB, 3 * MiB, data.length]);
+      else expect(loaded).toEqual([data.length]);
+      expect(same(await rawBytes(`${transport}-progress/one-put.bin`), data)).toBe(true);
+      await store.close();
+    });
+
     it("stores a streamed value exactly, whether it fits in one PUT or needs parts", async () => {
       const backend = new S3Backend(`transfers/${transport}-stream/`, {
         options: viaProxy({ transport, ...multipart }),
