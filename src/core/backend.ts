@@ -93,6 +93,12 @@ export interface DeleteOptions extends CallOptions {
   ifMatch?: string;
 }
 
+/** Options of {@link Backend.listVariants}. */
+export interface VariantListOptions extends CallOptions {
+  /** List on the storage itself, past any cache in front of it (nothing is stored either). */
+  ignoreCache?: boolean;
+}
+
 export interface ListOptions extends CallOptions {
   /** With `delimiter: true`, keys below the next `/` are folded into {@link CommonPrefix} entries. */
   delimiter?: boolean;
@@ -161,6 +167,13 @@ export interface Backend {
    */
   headMany?(keys: readonly string[], options?: CallOptions): Promise<Array<ObjectMeta | undefined>>;
   list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject | CommonPrefix>;
+  /**
+   * The objects directly under the prefix `key.` (a delimited listing, objects only): what tells which
+   * representations a bare key has (`key.json`, `key.yaml`; the caller filters out `key.v2.json` and
+   * the like). Only a decorator that can answer it better than {@link Backend.list} has it: the cache
+   * serves a fresh listing with no request. Absent, callers use {@link listVariantsOf}.
+   */
+  listVariants?(key: string, options?: VariantListOptions): Promise<ListedObject[]>;
   /** Deletes a key; with `ifMatch`, only while its ETag still equals that one. */
   delete(key: string, options?: DeleteOptions): Promise<void>;
   copy(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
@@ -251,6 +264,24 @@ export async function* listObjects(
   for await (const entry of backend.list(prefix, { ...options, delimiter: false })) {
     if (!isCommonPrefix(entry)) yield entry;
   }
+}
+
+/**
+ * The objects directly under the prefix `key.` (see {@link Backend.listVariants}), through the
+ * backend's own `listVariants` where it has one, else one delimited `list`.
+ */
+export async function listVariantsOf(
+  backend: Backend,
+  key: string,
+  options: VariantListOptions = {},
+): Promise<ListedObject[]> {
+  if (backend.listVariants) return backend.listVariants(key, options);
+  const found: ListedObject[] = [];
+  const call = options.signal ? { signal: options.signal } : {};
+  for await (const entry of backend.list(`${key}.`, { ...call, delimiter: true })) {
+    if (!isCommonPrefix(entry)) found.push(entry);
+  }
+  return found;
 }
 
 /** The listing prefix of a folder key: `dir` and `dir/` both mean `dir/`; `""` is the root. */

@@ -36,6 +36,7 @@ export type {
   Progress,
   ReadOptions,
   ReadResult,
+  VariantListOptions,
   WriteOptions,
 } from "./backend.js";
 export {
@@ -47,6 +48,7 @@ export {
   isCommonPrefix,
   isDirectory,
   listObjects,
+  listVariantsOf,
   notModifiedResult,
   readBytes,
   resolveRange,

@@ -4,14 +4,15 @@
  * AutoStore names them), plus the extensionless file `key` itself. They are found without reading the
  * key's whole folder, so a bare key costs the same among 20 siblings as among 20,000:
  * - backends with local lookups (`headMany`: disk, memory, OPFS) look up each candidate name;
- * - the others (S3) list the prefix `key.` (one request: every extension starts with a dot), and head
- *   the exact name only when that finds nothing or when every file is wanted.
+ * - the others (S3) list the prefix `key.` (one request: every extension starts with a dot; none when
+ *   a cache in front holds a fresh listing), and head the exact name only when that finds nothing or
+ *   when every file is wanted.
  */
 import {
   type Backend,
   type CallOptions,
-  isCommonPrefix,
   type ListedObject,
+  listVariantsOf,
   type ObjectMeta,
 } from "./backend.js";
 import { AmbiguousKeyError, KeyNotFoundError, UnsupportedOperationError } from "./errors.js";
@@ -31,13 +32,14 @@ const encoder = new TextEncoder();
 /**
  * Finds the representations of a bare key. The extensionless file is looked for when no
  * representation has an extension (`"ifNone"`, the default), always (`"always"`: a delete removes it
- * too) or never (`"never"`: replacing a bare key's value keeps it).
+ * too) or never (`"never"`: replacing a bare key's value keeps it). `ignoreCache` lists on the
+ * storage itself even when a cache holds a fresh listing.
  */
 export async function findVariants(
   backend: Backend,
   key: string,
   registry: HandlerRegistry,
-  options: CallOptions & { exact?: "always" | "ifNone" | "never" } = {},
+  options: CallOptions & { exact?: "always" | "ifNone" | "never"; ignoreCache?: boolean } = {},
 ): Promise<Variants> {
   const variants: Variants = { withExtension: [] };
   const call = options.signal ? { signal: options.signal } : {};
@@ -59,8 +61,12 @@ export async function findVariants(
   }
   let noListing: UnsupportedOperationError | undefined;
   try {
-    for await (const entry of backend.list(`${key}.`, { ...call, delimiter: true })) {
-      if (isCommonPrefix(entry)) continue;
+    const listed = await listVariantsOf(
+      backend,
+      key,
+      options.ignoreCache ? { ...call, ignoreCache: true } : call,
+    );
+    for (const entry of listed) {
       const split = registry.splitKey(entry.key);
       // `key.` also lists `key.v2.json` (the bare key `key.v2`) and `key.JSON`: neither is a representation.
       if (split && split.bare === key && entry.key.endsWith(split.ext)) {
@@ -130,7 +136,7 @@ export async function resolveForRead(
   backend: Backend,
   key: string,
   registry: HandlerRegistry,
-  options: CallOptions & { format?: string; outward: (key: string) => string },
+  options: CallOptions & { format?: string; ignoreCache?: boolean; outward: (key: string) => string },
 ): Promise<ResolvedFile> {
   const forced = options.format === undefined ? undefined : registry.normalizeFormat(options.format);
   // In a URL key a query string is not part of the file name: `k.json?X-Amz-Signature=…` (a

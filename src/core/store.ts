@@ -163,7 +163,11 @@ export class AutoStore implements AsyncDisposable {
     if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
     let file: ResolvedFile;
     try {
-      file = await this.#resolve(target, { signal, format: options.format });
+      file = await this.#resolve(target, {
+        signal,
+        format: options.format,
+        ignoreCache: options.ignoreCache,
+      });
     } catch (err) {
       // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
       if (
@@ -253,9 +257,11 @@ export class AutoStore implements AsyncDisposable {
         await target.backend.delete(target.key, options);
         return;
       }
+      // What exists now, not what a cached listing last saw: every representation goes.
       const variants = await findVariants(target.backend, target.key, this.#handlers, {
         ...options,
         exact: "always",
+        ignoreCache: true,
       });
       const files = [...variants.withExtension, ...(variants.exact ? [variants.exact] : [])];
       if (files.length === 0) throw this.#notFound(target);
@@ -615,7 +621,10 @@ export class AutoStore implements AsyncDisposable {
    * moment between writing the new file and removing the old one) is resolved again once that write
    * has settled, rather than reported ambiguous.
    */
-  async #resolve(target: Target, options: { signal?: AbortSignal; format?: string }): Promise<ResolvedFile> {
+  async #resolve(
+    target: Target,
+    options: { signal?: AbortSignal; format?: string; ignoreCache?: boolean },
+  ): Promise<ResolvedFile> {
     const resolve = () =>
       resolveForRead(target.backend, target.key, this.#handlers, { ...options, outward: target.outward });
     try {

@@ -2,6 +2,7 @@
  * A backend decorator that keeps remote objects in a {@link CacheStorage}: a fresh entry is served
  * with no request, an expired one is revalidated with its ETag (a 304 renews it), concurrent reads
  * of one key share one download, and writes through the decorator invalidate the entry they change.
+ * A bare key's variant listing is kept the same way (`variant-listings.ts`).
  *
  * Two rules hold whatever the timing, across every store and process sharing the storage:
  * - after a write, delete or copy resolves, no read that starts later sees the older bytes: a
@@ -19,10 +20,12 @@ import {
   type CommonPrefix,
   type ListedObject,
   type ListOptions,
+  listVariantsOf,
   type ObjectMeta,
   type ReadOptions,
   type ReadResult,
   resolveRange,
+  type VariantListOptions,
   type WriteOptions,
 } from "../backend.js";
 import { abortReason, throwIfAborted, UnsupportedOperationError } from "../errors.js";
@@ -134,6 +137,18 @@ export class CachedBackend implements Backend {
 
   list(prefix: string, options?: ListOptions): AsyncIterable<ListedObject | CommonPrefix> {
     return this.#inner.list(prefix, options);
+  }
+
+  /**
+   * A bare key's variant listing, served from the cache while fresh as bytes are: a cached bare-key
+   * read then costs no request at all. Writes, deletes and copies through here invalidate it.
+   */
+  async listVariants(key: string, options: VariantListOptions = {}): Promise<ListedObject[]> {
+    const call = options.signal ? { signal: options.signal } : {};
+    const remote = () => listVariantsOf(this.#inner, key, call);
+    if (options.ignoreCache) return remote();
+    throwIfAborted(options.signal);
+    return (await this.#loadEntries()).variants(key, remote);
   }
 
   async write(

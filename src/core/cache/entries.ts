@@ -4,10 +4,14 @@
  * {@link CachedBackend} (no stale read after a change resolves; a failing cache only costs a
  * request) are kept here.
  */
-import type { Backend, ObjectMeta } from "../backend.js";
+import type { Backend, ListedObject, ObjectMeta } from "../backend.js";
 import type { Logger } from "../options.js";
 import { type CachePolicy, entriesToEvict, isExpired, isFresh } from "./policy.js";
 import { type CacheEntry, type CacheRecord, type CacheStorage, sha256Hex } from "./storage.js";
+import { bareKeysOf, cachedListing, listingIdOf } from "./variant-listings.js";
+
+/** What a record says of the object beyond its bytes: {@link CacheEntries.keep} adds the rest. */
+export type Described = Pick<CacheRecord, "uri" | "modifiedTime" | "etag" | "contentType">;
 
 /** A download in flight, shared by the readers allowed to use it. */
 interface Fill {
@@ -139,7 +143,7 @@ export class CacheEntries {
       const fill = this.#fills.get(id);
       if (!fill) return this.#startFill(key, id, cached);
       if (fill.invalidations === this.#invalidations) {
-        const [since, now] = await Promise.all([fill.since, this.#generation(key, id)]);
+        const [since, now] = await Promise.all([fill.since, this.generation(key, id)]);
         if (since !== undefined && since === now && fill.invalidations === this.#invalidations) {
           return fill.result;
         }
@@ -151,7 +155,7 @@ export class CacheEntries {
 
   #startFill(key: string, id: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
     const invalidations = this.#invalidations;
-    const since = this.#generation(key, id);
+    const since = this.generation(key, id);
     let fill: Fill | undefined;
     const result = this.#fetch(key, id, cached, since, invalidations).finally(() => {
       if (fill && this.#fills.get(id) === fill) this.#fills.delete(id);
@@ -161,7 +165,8 @@ export class CacheEntries {
     return result;
   }
 
-  #generation(key: string, id: string): Promise<string | undefined> {
+  /** The id's storage generation, read before fetching what will be stored; undefined on failure. */
+  generation(key: string, id: string): Promise<string | undefined> {
     return this.#attempt("read the generation", key, () => this.#storage.generation(id));
   }
 
@@ -203,22 +208,38 @@ export class CacheEntries {
     since: string | undefined,
     invalidations: number,
   ): Promise<CacheEntry> {
+    const described: Described = { uri: this.#inner.uri(key), modifiedTime: meta.modifiedTime.getTime() };
+    if (meta.etag !== undefined) described.etag = meta.etag;
+    if (meta.contentType !== undefined) described.contentType = meta.contentType;
+    return this.keep(key, id, described, data, since, invalidations);
+  }
+
+  /**
+   * Stores fetched bytes as the entry `id`, unless an invalidation came after the fetch began (here:
+   * `invalidations` is no longer the count; anywhere: the generation is no longer `since`) or they
+   * are larger than the whole cache. Returns the entry either way, for the caller to serve.
+   */
+  async keep(
+    key: string,
+    id: string,
+    described: Described,
+    data: Uint8Array,
+    since: string | undefined,
+    invalidations: number,
+  ): Promise<CacheEntry> {
     const now = this.#now();
     const record: CacheRecord = {
       id,
-      uri: this.#inner.uri(key),
+      ...described,
       size: data.length,
-      modifiedTime: meta.modifiedTime.getTime(),
       storedAt: now,
       validatedAt: now,
       sha256: await sha256Hex(data),
     };
-    if (meta.etag !== undefined) record.etag = meta.etag;
-    if (meta.contentType !== undefined) record.contentType = meta.contentType;
     const entry = { record, data };
-    // An object larger than the whole cache is served, not kept; so is one an invalidation overtook.
     if (this.#policy.maxBytes !== undefined && data.length > this.#policy.maxBytes) return entry;
     if (since === undefined || invalidations !== this.#invalidations || this.#untrusted.has(id)) return entry;
+    this.#lastUsed.set(id, now);
     const stored = await this.#attempt("store", key, () => this.#storage.write(record, data, since));
     if (!stored) this.#logger?.debug(`cache not stored, written meanwhile: ${record.uri}`);
     else if (this.#policy.maxBytes !== undefined) await this.#evict(this.#policy.maxBytes, id);
@@ -238,11 +259,51 @@ export class CacheEntries {
     });
   }
 
-  /** After a change to the object (or a failed attempt at one, which may have changed it). */
+  /** The object's full URI. */
+  uri(key: string): string {
+    return this.#inner.uri(key);
+  }
+
+  /** The clock of the policy (ms since the epoch). */
+  now(): number {
+    return this.#now();
+  }
+
+  /** How many invalidations went through here: a fill compares it before it stores. */
+  get invalidationCount(): number {
+    return this.#invalidations;
+  }
+
+  /**
+   * The entry id of a bare key's variant listing (see `variant-listings.ts`); undefined when the
+   * cache must be skipped for it.
+   */
+  async listingId(key: string): Promise<string | undefined> {
+    const id = await this.#id(key);
+    if (id === undefined) return undefined;
+    const listing = listingIdOf(id);
+    return this.#untrusted.has(listing) ? undefined : listing;
+  }
+
+  /** A bare key's variant listing: a fresh cached one with no request, else `list()`'s, kept. */
+  variants(key: string, list: () => Promise<ListedObject[]>): Promise<ListedObject[]> {
+    return cachedListing(this, key, list);
+  }
+
+  /**
+   * After a change to the object (or a failed attempt at one, which may have changed it): its own
+   * entry goes, and so do the variant listings of the bare keys it can be a representation of.
+   */
   async invalidate(key: string): Promise<void> {
     this.#invalidations++;
     const id = await this.#id(key);
     if (id === undefined) return;
+    const listings = await Promise.all(bareKeysOf(key).map((bare) => this.#id(bare)));
+    const ids = [id, ...listings.flatMap((listed) => (listed === undefined ? [] : [listingIdOf(listed)]))];
+    await Promise.all(ids.map((each) => this.#invalidateId(key, each)));
+  }
+
+  async #invalidateId(key: string, id: string): Promise<void> {
     this.#lastUsed.delete(id);
     const done = await this.#attempt("invalidate", key, async () => {
       await this.#storage.invalidate(id);
