@@ -7,7 +7,6 @@
 import type { ObjectMeta } from "../core/backend.js";
 import {
   AutoStoreError,
-  abortReason,
   BackendError,
   ConfigError,
   DirectoryNotEmptyError,
@@ -200,29 +199,6 @@ export function opfsFolderOf(root: string, plainPath: boolean): string {
       cause: err,
     });
   }
-}
-
-/** A promise that rejects with the signal's reason once it fires: a stalled stream cannot hold a call. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

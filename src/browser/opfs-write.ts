@@ -10,9 +10,8 @@ import {
   type ReadResult,
   type WriteOptions,
 } from "../core/backend.js";
-import { throwIfAborted } from "../core/errors.js";
+import { raceAbort, throwIfAborted } from "../core/errors.js";
 import { openWritable } from "./opfs-files.js";
-import { abortable } from "./opfs-support.js";
 
 // Up to this many bytes a read takes the file's bytes at once; larger bodies are taken when asked for.
 const EAGER_READ_LIMIT = 8 * 1024 * 1024;
@@ -30,7 +29,7 @@ export async function writeBody(
       const step = options.onProgress ? PROGRESS_STEP : body.length || 1;
       for (let at = 0; at < body.length; at += step) {
         throwIfAborted(options.signal);
-        await abortable(
+        await raceAbort(
           writable.write(body.subarray(at, at + step) as Uint8Array<ArrayBuffer>),
           options.signal,
         );
@@ -38,7 +37,7 @@ export async function writeBody(
       }
       options.onProgress?.({ loaded: body.length, total: body.length });
     } else if (body instanceof Blob) {
-      await abortable(writable.write(body), options.signal);
+      await raceAbort(writable.write(body), options.signal);
       options.onProgress?.({ loaded: body.size, total: body.size });
     } else {
       await writeStream(writable, body, options);
@@ -63,9 +62,9 @@ async function writeStream(
     for (;;) {
       throwIfAborted(options.signal);
       // A source that stalls cannot hold the call past its signal.
-      const { done, value } = await abortable(reader.read(), options.signal);
+      const { done, value } = await raceAbort(reader.read(), options.signal);
       if (done) break;
-      await abortable(writable.write(value as Uint8Array<ArrayBuffer>), options.signal);
+      await raceAbort(writable.write(value as Uint8Array<ArrayBuffer>), options.signal);
       loaded += value.length;
       options.onProgress?.({ loaded, total: options.size });
     }
@@ -141,7 +140,7 @@ async function readSlices(
   if (!options.onProgress) {
     throwIfAborted(options.signal);
     const data = new Uint8Array(
-      await abortable(file.slice(range.start, range.end).arrayBuffer(), options.signal),
+      await raceAbort(file.slice(range.start, range.end).arrayBuffer(), options.signal),
     );
     return data;
   }
@@ -149,7 +148,7 @@ async function readSlices(
   for (let done = 0; done < length; ) {
     throwIfAborted(options.signal);
     const end = Math.min(length, done + PROGRESS_STEP);
-    const part = await abortable(
+    const part = await raceAbort(
       file.slice(range.start + done, range.start + end).arrayBuffer(),
       options.signal,
     );

@@ -28,7 +28,7 @@ import {
   type VariantListOptions,
   type WriteOptions,
 } from "../backend.js";
-import { abortReason, throwIfAborted, UnsupportedOperationError } from "../errors.js";
+import { raceAbort, throwIfAborted, UnsupportedOperationError } from "../errors.js";
 import type { Logger } from "../options.js";
 import type { CacheEntries } from "./entries.js";
 import type { CachePolicy } from "./policy.js";
@@ -226,23 +226,4 @@ function metaOf(key: string, record: CacheRecord): ObjectMeta {
   if (record.etag !== undefined) meta.etag = record.etag;
   if (record.contentType !== undefined) meta.contentType = record.contentType;
   return meta;
-}
-
-/** Waits for a shared promise, but lets this caller's signal give up on it without cancelling it for others. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
