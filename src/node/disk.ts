@@ -532,9 +532,13 @@ export class DiskBackend implements Backend {
     try {
       await fs.rename(source, file);
       // A move is a new write of the destination, as on every other backend (copy, then delete): its
-      // time is now. Bare-key replacement ranks files by this time.
-      const now = new Date();
-      await fs.utimes(file, now, now);
+      // time is now. Bare-key replacement ranks files by this time, so "now" must be the file
+      // system's clock, not ours: the kernel stamps files with a coarse clock that lags the real time
+      // by up to a tick (~4 ms), and a move stamped with `Date.now()` would look newer than a write
+      // made just after it. The folder's modification time is the kernel's time of the rename;
+      // `stat` gives it in whole milliseconds (rounded down), the precision files are ranked at.
+      const { mtime } = await fs.stat(path.dirname(file));
+      await fs.utimes(file, mtime, mtime);
     } catch (err) {
       throw this.#mapError(err, "move", from);
     }

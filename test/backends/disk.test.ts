@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { AutoStore, DiskBackend } from "../../src/node/index.js";
 import { testBackend } from "../conformance/backend.js";
 import { testStore } from "../conformance/store.js";
@@ -18,4 +19,25 @@ testStore("disk", async () => {
 testValues("disk", async () => {
   const dir = await tempDir();
   return { store: new AutoStore(join(dir.path, "data")), cleanup: dir.remove };
+});
+
+describe("disk moves", () => {
+  it("stamp the moved file with the file system's clock: a write made just after never looks older", async () => {
+    // The kernel stamps files with a coarse clock that lags the real time by up to a tick; a move
+    // stamped with the process's clock looked newer than the next write about one time in 25, and
+    // bare-key replacement then kept the moved file over the later write.
+    const dir = await tempDir();
+    try {
+      const backend = new DiskBackend(join(dir.path, "root"));
+      const bytes = new TextEncoder().encode("x");
+      for (let i = 0; i < 300; i++) {
+        await backend.write(`s${i}`, bytes);
+        const moved = await backend.rename(`s${i}`, `m${i}`);
+        const written = await backend.write(`w${i}`, bytes);
+        expect(written.modifiedTime.getTime()).toBeGreaterThanOrEqual(moved.modifiedTime.getTime());
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
 });
