@@ -157,6 +157,9 @@ export class FetchTransport implements S3Transport {
           method: call.method,
           headers: signed,
           signal: attempt.signal,
+          // Freshness is the store's business (its cache, ETags, `ignoreCache`): a browser's HTTP
+          // cache must not answer for the bucket.
+          cache: "no-store",
         };
         if (streamed) {
           init.body = bytesStream(call.body as Uint8Array, report);

@@ -341,6 +341,9 @@ export class HttpBackend implements Backend {
           method,
           headers: { ...this.#headers, ...headers },
           signal: attempt.signal,
+          // Freshness is the store's business (its cache, ETags, `ignoreCache`): a browser's HTTP
+          // cache must not answer for the server.
+          cache: "no-store",
         });
       } catch (err) {
         failure = attempt.timedOut() ? timeoutError(this.#timeoutMs, err) : err;
