@@ -6,7 +6,6 @@ import { randomBytes } from "node:crypto";
 import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { FolderOps } from "../core/backend.js";
 import {
@@ -40,6 +39,7 @@ import { TEMP_PREFIX, validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeForSync } from "../core/mime-table.js";
 import { diskFolders } from "./disk-folders.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
+import { fileStream } from "./file-stream.js";
 
 export { TEMP_PREFIX };
 
@@ -226,18 +226,12 @@ export class DiskBackend implements Backend {
       },
       stream: () => {
         take();
-        const nodeStream = handle.createReadStream({
-          start: range.start,
-          end: range.end - 1,
-          autoClose: true,
-          signal: options.signal,
+        return fileStream(handle, range.start, range.end, {
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress
+            ? { onChunk: (loaded: number) => options.onProgress?.({ loaded, total: length }) }
+            : {}),
         });
-        let loaded = 0;
-        nodeStream.on("data", (chunk: string | Buffer) => {
-          loaded += chunk.length;
-          options.onProgress?.({ loaded, total: length });
-        });
-        return Readable.toWeb(nodeStream) as unknown as ReadableStream<Uint8Array>;
       },
     };
     if (options.range) result.range = range;

@@ -3,7 +3,7 @@
  * destination's folder that a rename commits, so a failed or aborted download leaves nothing behind.
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Readable, type Writable } from "node:stream";
@@ -11,6 +11,7 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { LocalFiles } from "../core/path/local-files.js";
 import { TEMP_PREFIX } from "./disk.js";
+import { fileStream } from "./file-stream.js";
 
 export const nodeLocalFiles: LocalFiles = {
   async kind(file) {
@@ -25,7 +26,7 @@ export const nodeLocalFiles: LocalFiles = {
   },
 
   open(file) {
-    return Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
+    return fileStream(() => fs.open(file, "r"));
   },
 
   async *walk(folder) {

@@ -1,0 +1,66 @@
+/**
+ * A file's bytes as a web `ReadableStream`, read on demand from a `FileHandle`.
+ *
+ * Written by hand, not `Readable.toWeb(createReadStream(…))`: on Node 20 that adapter keeps pushing
+ * `data` events after the web stream was cancelled (an aborted upload), and its `enqueue` on the
+ * closed controller throws from an event handler, which crashes the process with an uncaught
+ * `ERR_INVALID_STATE`. Here each chunk is read when the consumer pulls it, so a cancel simply stops.
+ */
+import type { FileHandle } from "node:fs/promises";
+import { abortReason } from "../core/errors.js";
+
+/** Bytes per read: what `createReadStream` reads at once. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Streams bytes `start` to `end` (exclusive; default: to the end of the file) of a file, then closes
+ * it (also on cancel or error). The file is an open handle, or a function that opens it on the first
+ * pull. `onChunk` gets the bytes read so far after each chunk; a fired `signal` errors the stream with
+ * its reason.
+ */
+export function fileStream(
+  file: FileHandle | (() => Promise<FileHandle>),
+  start = 0,
+  end = Number.POSITIVE_INFINITY,
+  options: { signal?: AbortSignal; onChunk?: (loaded: number) => void } = {},
+): ReadableStream<Uint8Array> {
+  let position = start;
+  let handle: FileHandle | undefined = typeof file === "function" ? undefined : file;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle?.close();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          if (options.signal?.aborted) throw abortReason(options.signal);
+          handle ??= await (file as () => Promise<FileHandle>)();
+          const want = Math.min(CHUNK, end - position);
+          const { bytesRead, buffer } =
+            want > 0
+              ? await handle.read(new Uint8Array(want), 0, want, position)
+              : { bytesRead: 0, buffer: undefined };
+          // The end of the range, or of a file that shrank meanwhile.
+          if (bytesRead === 0 || buffer === undefined) {
+            await close();
+            controller.close();
+            return;
+          }
+          position += bytesRead;
+          controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+          options.onChunk?.(position - start);
+        } catch (err) {
+          await close().catch(() => undefined);
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        await close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
