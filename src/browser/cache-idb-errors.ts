@@ -2,7 +2,7 @@
  * What an IndexedDB failure means to a user of the browser cache: each DOMException the browser
  * throws becomes a {@link BackendError} that names the cached object, the database and what to do.
  */
-import { BackendError, ConfigError } from "../core/errors.js";
+import { BackendError } from "../core/errors.js";
 
 /** The explanation of a DOMException's name; the browser's own message follows it. */
 const REASONS: Record<string, string> = {
@@ -45,23 +45,4 @@ export function idbError(
     backendCode: name,
     cause: err,
   });
-}
-
-/**
- * Throws a {@link ConfigError} when this runtime cannot keep a browser cache: no `indexedDB` global
- * (edge runtimes, Node, some private modes) or no WebCrypto digest (a page served over plain http
- * from another host than localhost is not a secure context), which every read needs to verify bytes.
- */
-export function assertIdbUsable(database: string): void {
-  const unavailable =
-    typeof indexedDB === "undefined"
-      ? "this runtime has no IndexedDB (an edge runtime, a worker without it, or a private mode that disables it)"
-      : typeof crypto === "undefined" || typeof crypto.subtle?.digest !== "function"
-        ? "the page is not a secure context (serve it over https or from localhost): the cache checks bytes with WebCrypto"
-        : undefined;
-  if (unavailable) {
-    throw new ConfigError(`cacheEnabled: the browser cache '${database}' cannot work: ${unavailable}`, {
-      field: "cacheEnabled",
-    });
-  }
 }

@@ -31,7 +31,6 @@ import {
 import { AutoStoreError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { moveInto, openWritable, pruneEmptyFolders, removeTemp, tempName } from "./opfs-files.js";
-import { opfsFolders } from "./opfs-folders.js";
 import { walkFolder } from "./opfs-list.js";
 import { errorName, fileMeta, isMissing, mapOpfsError, opfsRoot, sleep, withLock } from "./opfs-support.js";
 import { readBody, writeBody } from "./opfs-write.js";
@@ -70,7 +69,23 @@ export class OpfsBackend implements Backend {
     this.directory = validatePrefix(directory.replace(/^\/+|\/+$/g, ""));
     this.#segments = this.directory === "" ? [] : this.directory.split("/");
     this.root = this.directory === "" ? "opfs://" : `opfs://${this.directory}/`;
-    this.folders = opfsFolders(this);
+    // Folder operations (AutoPath's `mkdir`, `rmdir`, `isDir`) load with the first one.
+    let ops: Promise<FolderOps> | undefined;
+    const load = (): Promise<FolderOps> => {
+      ops ??= import("./opfs-folders.js").then(
+        (m) => m.opfsFolders(this),
+        (err: unknown) => {
+          ops = undefined;
+          throw err;
+        },
+      );
+      return ops;
+    };
+    this.folders = {
+      isFolder: async (key, options) => (await load()).isFolder(key, options),
+      makeFolder: async (key, options) => (await load()).makeFolder(key, options),
+      removeFolder: async (key, options) => (await load()).removeFolder(key, options),
+    };
   }
 
   uri(key: string): string {

@@ -32,7 +32,6 @@ import {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from "./errors.js";
-import { compileGlob } from "./glob.js";
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
@@ -322,6 +321,9 @@ export class AutoStore implements AsyncDisposable {
       );
     }
     const target = this.#target(pattern, { allowTrailingSlash: true });
+    // Glob matching loads with the first listing by pattern: `keys()` and a page that never lists
+    // by pattern do without it.
+    const { compileGlob } = await import("./glob.js");
     const glob = compileGlob(target.key, { recursive: options.recursive });
     for await (const entry of target.backend.list(glob.prefix, {
       signal: options.signal,

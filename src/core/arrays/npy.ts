@@ -4,15 +4,8 @@
  * length), 2.0 (32-bit length) and 3.0 (UTF-8 header) are read; 1.0 is written, 2.0 when the header
  * outgrows 64 KiB.
  */
-import {
-  checkData,
-  type Dtype,
-  elementCount,
-  elementsFromBytes,
-  elementsToBytes,
-  inferDtype,
-  parseDtype,
-} from "./dtype.js";
+import { checkData, type Dtype, elementCount, inferDtype, parseDtype } from "./dtype.js";
+import { elementsFromBytes, elementsToBytes } from "./dtype-bytes.js";
 import { parsePyLiteral } from "./pyliteral.js";
 import { isNdArray, isTypedArray, type NdArray, type TypedArray } from "./types.js";
 

@@ -3,14 +3,8 @@
  * (`{ name: { dtype, shape, data_offsets }, __metadata__?: { string: string } }`), then the
  * little-endian, row-major tensor bytes. Offsets are checked against the buffer before any copy.
  */
-import {
-  type Dtype,
-  elementCount,
-  elementsFromBytes,
-  elementsToBytes,
-  fortranToC,
-  parseDtype,
-} from "./dtype.js";
+import { type Dtype, elementCount, parseDtype } from "./dtype.js";
+import { elementsFromBytes, elementsToBytes, fortranToC } from "./dtype-bytes.js";
 import { checkArray } from "./npy.js";
 import { defineEntry, isNdArrayRecord, type NdArray, SAFETENSORS_METADATA, type Tensors } from "./types.js";
 

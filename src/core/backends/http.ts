@@ -32,35 +32,15 @@ import type {
   WriteOptions,
 } from "../backend.js";
 import { sha256Hex } from "../cache/storage.js";
-import { corsError, corsRefusal, redactUrl } from "../cors.js";
-import { fetchDecodes, parseCodings } from "../encoding.js";
-import {
-  AutoStoreError,
-  abortReason,
-  BackendError,
-  ConfigError,
-  KeyNotFoundError,
-  PermissionDeniedError,
-  ReadOnlyError,
-  throwIfAborted,
-  UnsupportedOperationError,
-} from "../errors.js";
+import { ConfigError, ReadOnlyError, UnsupportedOperationError } from "../errors.js";
 import { validateKey, validatePrefix } from "../keys.js";
 import type { Logger, Options } from "../options.js";
-import type { RemoteResponse } from "../remote-body.js";
 import type { BackendFactory } from "../schemes.js";
-import {
-  attemptSignal,
-  backoffDelay,
-  chunksOf,
-  discardSource,
-  emptyStream,
-  headerFields,
-  parseContentRange,
-  sleep,
-  timeoutError,
-  watchIdle,
-} from "../transfer.js";
+import type { HttpConnection } from "./http-request.js";
+
+// The request code (retries, CORS diagnosis, the read path) loads with the first request: a web app
+// ships this class with every build, since it is exported, but reads over HTTP only when it does.
+const loadRequest = () => import("./http-request.js");
 
 /** How an {@link HttpBackend} is made. */
 export interface HttpBackendInit {
@@ -102,12 +82,8 @@ export class HttpBackend implements Backend {
   /** True when keys are URL references (`keys: "urls"`), false when they are names. */
   readonly urlKeys: boolean;
   readonly #base: URL;
-  readonly #timeoutMs: number;
-  readonly #maxRetries: number;
-  readonly #retryDelayMs: number;
   readonly #headers: Record<string, string>;
-  readonly #logger: Logger | undefined;
-  readonly #fetch: typeof fetch;
+  readonly #conn: HttpConnection;
 
   /**
    * @param root `https://host/base/`, or what follows `scheme://` (`host/base/`) with `init.scheme`.
@@ -128,16 +104,23 @@ export class HttpBackend implements Backend {
     base.hash = "";
     this.#base = base;
     this.root = base.href;
-    this.#timeoutMs = Math.round((init.timeout ?? 30) * 1000);
-    this.#maxRetries = init.maxRetries ?? 3;
-    this.#retryDelayMs = Math.round((init.retryDelay ?? 1) * 1000);
     this.#headers = { ...init.headers };
-    this.#logger = init.logger;
     const given = init.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!given) throw new ConfigError("the HTTP backend needs fetch, which this runtime lacks");
-    // Called detached: a browser's fetch throws "Illegal invocation" when called as a method of ours.
-    this.#fetch = (input, request) => given(input, request);
     this.urlKeys = init.keys === "urls";
+    this.#conn = {
+      scheme: this.scheme,
+      urlKeys: this.urlKeys,
+      timeoutMs: Math.round((init.timeout ?? 30) * 1000),
+      maxRetries: init.maxRetries ?? 3,
+      retryDelayMs: Math.round((init.retryDelay ?? 1) * 1000),
+      headers: this.#headers,
+      logger: init.logger,
+      // Called detached: a browser's fetch throws "Illegal invocation" when called as a method of ours.
+      fetch: (input, request) => given(input, request),
+      url: (key) => this.#url(key),
+      uri: (key) => this.uri(key),
+    };
   }
 
   /**
@@ -164,112 +147,15 @@ export class HttpBackend implements Backend {
 
   async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
     validateKey(key);
-    const signal = options.signal;
-    // The read path (resumption, whole-body checks) loads with the first read, not with the build.
-    const { remoteRead } = await import("../remote-read.js");
-    return remoteRead(
-      {
-        key,
-        uri: this.uri(key),
-        backend: this.scheme,
-        maxResumes: this.#maxRetries,
-        get: (range, ifMatch, ifNoneMatch) => this.#get(key, range, ifMatch, signal, ifNoneMatch),
-        head: () => this.head(key, signal ? { signal } : {}),
-        ...(this.#logger ? { logger: this.#logger } : {}),
-      },
-      options,
+    const { httpRead } = await loadRequest();
+    return httpRead(this.#conn, key, options, () =>
+      this.head(key, options.signal ? { signal: options.signal } : {}),
     );
-  }
-
-  async #get(
-    key: string,
-    range: string | undefined,
-    ifMatch: string | undefined,
-    signal: AbortSignal | undefined,
-    ifNoneMatch?: string,
-  ): Promise<RemoteResponse> {
-    const headers: Record<string, string> = {};
-    if (range !== undefined) headers.range = range;
-    if (ifMatch !== undefined) headers["if-match"] = ifMatch;
-    if (ifNoneMatch !== undefined) headers["if-none-match"] = ifNoneMatch;
-    const response = await this.#request("GET", key, headers, signal, ifNoneMatch !== undefined);
-    const out: RemoteResponse = {
-      status: response.status,
-      body: watchIdle(response.body ?? emptyStream(), this.#timeoutMs, signal),
-    };
-    Object.assign(out, headerMeta(response.headers));
-    const length = response.headers.get("content-length");
-    if (length !== null) out.contentLength = Number(length);
-    const contentRange = response.headers.get("content-range");
-    if (contentRange !== null) out.contentRange = contentRange;
-    const encoding = response.headers.get("content-encoding");
-    if (encoding !== null) {
-      out.contentEncoding = encoding;
-      out.decoded = fetchDecodes(parseCodings(encoding));
-    }
-    return out;
   }
 
   async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
     validateKey(key);
-    let response: Response;
-    try {
-      response = await this.#request("HEAD", key, {}, options.signal);
-    } catch (err) {
-      // Presigned GET URLs refuse HEAD (403), and some servers do not implement it (405, 501).
-      if (!(err instanceof AutoStoreError) || ![403, 405, 501].includes(err.status ?? 0)) throw err;
-      return this.#headByRange(key, options.signal);
-    }
-    await discardSource(response.body ?? undefined);
-    const length = response.headers.get("content-length");
-    // A HEAD without a length (a chunked answer) says nothing about the size: ask for one byte.
-    if (length === null) return this.#headByRange(key, options.signal);
-    return { key, size: Number(length), ...headerMeta(response.headers) };
-  }
-
-  /** Metadata from a one-byte GET: `Content-Range` carries the size. */
-  async #headByRange(key: string, signal: AbortSignal | undefined): Promise<ObjectMeta> {
-    let response: Response;
-    try {
-      response = await this.#request("GET", key, { range: "bytes=0-0" }, signal);
-    } catch (err) {
-      // An empty object has no byte 0: 416 with `Content-Range: bytes */0`.
-      if (err instanceof AutoStoreError && err.status === 416)
-        return { key, size: 0, modifiedTime: new Date(0) };
-      throw err;
-    }
-    const total = parseContentRange(response.headers.get("content-range"))?.total;
-    const length = response.headers.get("content-length");
-    const size = response.status === 206 ? total : length === null ? undefined : Number(length);
-    if (size !== undefined) {
-      // A server that ignores Range sends everything: hang up after the headers.
-      await discardSource(response.body ?? undefined);
-      return { key, size, ...headerMeta(response.headers) };
-    }
-    // Neither a range nor a length (a chunked answer from a server that ignores Range): only the
-    // body itself tells its size.
-    let counted = 0;
-    try {
-      for await (const chunk of chunksOf(
-        watchIdle(response.body ?? emptyStream(), this.#timeoutMs, signal),
-      )) {
-        throwIfAborted(signal);
-        counted += chunk.length;
-      }
-    } catch (err) {
-      if (signal?.aborted) throw abortReason(signal);
-      throw new BackendError(
-        `head ${this.uri(key)}: the server tells no size, and its body broke: ${describe(err)}`,
-        {
-          key,
-          uri: this.uri(key),
-          backend: this.scheme,
-          status: response.status,
-          cause: err,
-        },
-      );
-    }
-    return { key, size: counted, ...headerMeta(response.headers) };
+    return (await loadRequest()).httpHead(this.#conn, key, options);
   }
 
   /**
@@ -312,85 +198,6 @@ export class HttpBackend implements Backend {
       backend: this.scheme,
     });
   }
-
-  /** One request with retries of transient failures; resolves with a 2xx answer, else throws ours. */
-  async #request(
-    method: "GET" | "HEAD",
-    key: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-    accept304 = false,
-  ): Promise<Response> {
-    const url = this.#url(key);
-    // A presigned URL's query is a credential: messages and logs show the URL without it.
-    const context = {
-      key: this.urlKeys ? redactUrl(key) : key,
-      uri: redactUrl(url.href),
-      backend: this.scheme,
-    };
-    for (let retry = 0; ; retry++) {
-      throwIfAborted(signal);
-      this.#logger?.debug(
-        `${this.scheme}: ${method} ${context.uri}${headers.range ? ` (${headers.range})` : ""}`,
-      );
-      const attempt = attemptSignal(signal, this.#timeoutMs);
-      let response: Response | undefined;
-      let failure: unknown;
-      try {
-        response = await this.#fetch(url, {
-          method,
-          headers: { ...this.#headers, ...headers },
-          signal: attempt.signal,
-          // Freshness is the store's business (its cache, ETags, `ignoreCache`): a browser's HTTP
-          // cache must not answer for the server.
-          cache: "no-store",
-        });
-      } catch (err) {
-        failure = attempt.timedOut() ? timeoutError(this.#timeoutMs, err) : err;
-      } finally {
-        attempt.clear();
-      }
-      if (signal?.aborted) {
-        await discardSource(response?.body ?? undefined);
-        throw abortReason(signal);
-      }
-      // In a page, a CORS refusal looks like a network failure; it is not transient.
-      const origin = response ? undefined : await corsRefusal(failure, url, this.#fetch);
-      if (origin !== undefined) {
-        throw corsError({
-          action: method,
-          uri: url.href,
-          server: `the server ${url.origin}`,
-          methods: "GET and HEAD",
-          origin,
-          serverOrigin: url.origin,
-          context: { ...context, cause: failure },
-        });
-      }
-      let transient = true;
-      let retryAfterMs: number | undefined;
-      if (response) {
-        if (response.ok || (accept304 && response.status === 304)) return response;
-        await discardSource(response.body ?? undefined);
-        failure = statusError(method, response, context);
-        transient = response.status >= 500 || response.status === 429;
-        const retryAfter = response.headers.get("retry-after");
-        if (retryAfter !== null && /^\d+$/.test(retryAfter)) retryAfterMs = Number(retryAfter) * 1000;
-      }
-      if (!transient || retry >= this.#maxRetries) {
-        if (failure instanceof AutoStoreError) throw failure;
-        throw new BackendError(`${method} ${context.uri} failed: ${describe(failure)}`, {
-          ...context,
-          cause: failure,
-        });
-      }
-      const delay = backoffDelay(retry + 1, this.#retryDelayMs, retryAfterMs);
-      this.#logger?.info(
-        `${this.scheme}: retry ${retry + 1} of ${this.#maxRetries} after ${describe(failure)}, in ${delay} ms`,
-      );
-      await sleep(delay, signal);
-    }
-  }
 }
 
 /**
@@ -401,39 +208,6 @@ function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-function describe(failure: unknown): string {
-  if (failure instanceof Error) {
-    const cause = failure.cause instanceof Error ? ` (${failure.cause.message})` : "";
-    return `${failure.message}${cause}`;
-  }
-  return String(failure);
-}
-
-/** Header metadata, with the epoch for a server that sends no (or no readable) `Last-Modified`. */
-function headerMeta(headers: Headers): { modifiedTime: Date; etag?: string; contentType?: string } {
-  return { modifiedTime: new Date(0), ...headerFields(headers) };
-}
-
-function statusError(
-  method: string,
-  response: Response,
-  context: { key: string; uri: string; backend: string },
-) {
-  const status = response.status;
-  const where = { ...context, status };
-  if (status === 404 || status === 410) return new KeyNotFoundError(`not found: ${context.uri}`, where);
-  if (status === 401 || status === 403) {
-    return new PermissionDeniedError(`${method} ${context.uri}: access denied (${status})`, where);
-  }
-  return new BackendError(
-    `${method} ${context.uri} failed: HTTP ${status} ${response.statusText}`.trimEnd(),
-    {
-      ...where,
-      backendCode: `HTTP ${status}`,
-    },
   );
 }
 

@@ -4,20 +4,29 @@
  * columns (and, with a limit, the row groups) they need.
  */
 import type * as Arrow from "apache-arrow";
-import { DecodeError, describeCause, isAutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
-import type { ArrowModule } from "../tables/arrow.js";
+import { throwIfAborted } from "../errors.js";
 import type { Member } from "./members.js";
 import type { PartitionColumn } from "./partitions.js";
 
-// `Dataset` is exported by every build, so what it uses to read loads when it reads: a web app
-// that never opens a dataset does not ship the Arrow adapter and the partition helpers.
-const loadArrow = async (): Promise<ArrowModule> => (await import("../tables/arrow.js")).loadArrow();
+// `Dataset` is exported by every build, so the class is what every app ships: how it reads
+// (`dataset-read.ts`, the Arrow adapter, the partition helpers) loads when it first reads.
+const loadRead = () => import("./dataset-read.js");
 
 /** Options of {@link Dataset.toTable} and {@link Dataset.batches}. */
 export interface DatasetReadOptions {
   /** Columns to read, in the order wanted (partition columns included). @default every column */
   columns?: readonly string[];
   signal?: AbortSignal;
+}
+
+/** What the reading functions of `dataset-read.ts` work on. @internal */
+export interface DatasetParts {
+  key: string;
+  uri: string;
+  members: readonly DatasetFile[];
+  partitions: readonly PartitionColumn[];
+  /** The dataset's (cached) schema. */
+  schema(signal: AbortSignal | undefined): Promise<Arrow.Schema>;
 }
 
 /** A file of a dataset with its Hive partition values. */
@@ -28,9 +37,6 @@ export interface DatasetFile {
   /** One value per partition column (raw text; null for Hive's null partition). */
   partitionValues: readonly (string | null)[];
 }
-
-// Footers are small: reading several at once hides request latency on object stores.
-const FOOTER_CONCURRENCY = 8;
 
 /**
  * A lazy dataset: a folder of Parquet, CSV or Arrow IPC files that share one schema, plus Hive
@@ -52,8 +58,7 @@ export class Dataset {
   readonly files: readonly string[];
   /** Names of the Hive partition columns, outermost first. */
   readonly partitioning: readonly string[];
-  readonly #members: readonly DatasetFile[];
-  readonly #partitions: readonly PartitionColumn[];
+  readonly #parts: DatasetParts;
   #schema: Promise<Arrow.Schema> | undefined;
 
   /** @internal Datasets are opened by `store.get("folder/")`. */
@@ -65,8 +70,7 @@ export class Dataset {
   ) {
     this.key = key;
     this.uri = uri;
-    this.#members = members;
-    this.#partitions = partitions;
+    this.#parts = { key, uri, members, partitions, schema: (signal) => this.schema({ signal }) };
     this.files = Object.freeze(members.map((m) => m.key));
     this.partitioning = Object.freeze(partitions.map((p) => p.name));
   }
@@ -77,223 +81,34 @@ export class Dataset {
    */
   schema(options: { signal?: AbortSignal } = {}): Promise<Arrow.Schema> {
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    this.#schema ??= this.#unify(options.signal).catch((err: unknown) => {
-      this.#schema = undefined;
-      throw err;
-    });
+    this.#schema ??= loadRead()
+      .then((read) => read.unify(this.#parts, options.signal))
+      .catch((err: unknown) => {
+        this.#schema = undefined;
+        throw err;
+      });
     return this.#schema;
   }
 
   /** The number of rows in all files, from Parquet footers (CSV and Arrow files are read whole). */
   async countRows(options: { signal?: AbortSignal } = {}): Promise<number> {
     throwIfAborted(options.signal);
-    const counts = await mapLimit(this.#members, FOOTER_CONCURRENCY, (m) =>
-      this.#wrap(m, () => m.member.numRows(options.signal), options.signal),
-    );
-    return counts.reduce((a, b) => a + b, 0);
+    return (await loadRead()).countRows(this.#parts, options.signal);
   }
 
   /** Reads the dataset (the `columns` asked for, at most `limit` rows) into one table. */
   async toTable(options: DatasetReadOptions & { limit?: number } = {}): Promise<Arrow.Table> {
-    const arrow = await loadArrow();
-    const schema = await this.#project(options.columns, options.signal);
-    const batches: Arrow.RecordBatch[] = [];
-    for await (const batch of this.#read(arrow, schema, options)) batches.push(batch);
-    return new arrow.Table(schema, batches);
+    return (await loadRead()).toTable(this.#parts, options);
   }
 
   /** Streams the dataset as Arrow record batches, file by file, reading as the caller consumes. */
   async *batches(
     options: DatasetReadOptions & { batchSize?: number } = {},
   ): AsyncGenerator<Arrow.RecordBatch> {
-    const arrow = await loadArrow();
-    const schema = await this.#project(options.columns, options.signal);
-    yield* this.#read(arrow, schema, options);
+    yield* (await loadRead()).batches(this.#parts, options);
   }
 
   toString(): string {
     return `Dataset(${this.uri}, ${this.files.length} files)`;
   }
-
-  async *#read(
-    arrow: ArrowModule,
-    schema: Arrow.Schema,
-    options: DatasetReadOptions & { limit?: number; batchSize?: number },
-  ): AsyncGenerator<Arrow.RecordBatch> {
-    const { constantVector } = await import("./partitions.js");
-    const partitionNames = new Set(this.#partitions.map((p) => p.name));
-    const fileColumns = schema.fields.map((f) => f.name).filter((n) => !partitionNames.has(n));
-    let remaining = options.limit ?? Infinity;
-    for (const file of this.#members) {
-      if (remaining <= 0) return;
-      const request = {
-        columns: options.columns === undefined ? undefined : fileColumns,
-        limit: Number.isFinite(remaining) ? remaining : undefined,
-        batchSize: options.batchSize,
-        signal: options.signal,
-      };
-      const iterator = file.member.batches(request);
-      for (;;) {
-        // Checked between batches: a caller that aborts mid-stream stops at the next one.
-        if (options.signal?.aborted) {
-          await iterator.return(undefined);
-          throwIfAborted(options.signal);
-        }
-        const next = await this.#wrap(file, () => iterator.next(), options.signal);
-        if (next.done) break;
-        let batch = next.value;
-        if (batch.numRows > remaining) batch = batch.slice(0, remaining);
-        remaining -= batch.numRows;
-        yield this.#conform(arrow, constantVector, schema, file, batch);
-        if (remaining <= 0) {
-          await iterator.return(undefined);
-          return;
-        }
-      }
-    }
-  }
-
-  /** A batch laid out as `schema`: columns by name, types as the dataset's, partition values added. */
-  #conform(
-    arrow: ArrowModule,
-    constantVector: typeof import("./partitions.js").constantVector,
-    schema: Arrow.Schema,
-    file: DatasetFile,
-    batch: Arrow.RecordBatch,
-  ) {
-    const children = schema.fields.map((field) => {
-      const p = this.#partitions.findIndex((c) => c.name === field.name);
-      if (p >= 0) {
-        return constantVector(
-          arrow,
-          this.#partitions[p] as PartitionColumn,
-          file.partitionValues[p] ?? null,
-          batch.numRows,
-        );
-      }
-      const index = batch.schema.fields.findIndex((f) => f.name === field.name);
-      return retype(arrow, batch.data.children[index] as Arrow.Data, field.type);
-    });
-    const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, children });
-    return new arrow.RecordBatch(schema, data);
-  }
-
-  async #project(columns: readonly string[] | undefined, signal?: AbortSignal): Promise<Arrow.Schema> {
-    const arrow = await loadArrow();
-    const schema = await this.schema({ signal });
-    if (columns === undefined) return schema;
-    const fields = [...new Set(columns)].map((name) => {
-      const field = schema.fields.find((f) => f.name === name);
-      if (!field) {
-        throw new KeyNotFoundError(
-          `read ${this.uri}: no column '${name}'; columns: ${schema.fields.map((f) => f.name).join(", ")}`,
-          { key: this.key, uri: this.uri },
-        );
-      }
-      return field;
-    });
-    return new arrow.Schema(fields, schema.metadata);
-  }
-
-  async #unify(signal?: AbortSignal): Promise<Arrow.Schema> {
-    const arrow = await loadArrow();
-    const schemas = await mapLimit(this.#members, FOOTER_CONCURRENCY, (m) =>
-      this.#wrap(m, () => m.member.schema(signal), signal),
-    );
-    const first = schemas[0] as Arrow.Schema;
-    const firstFile = this.#members[0] as DatasetFile;
-    const nullable = new Map(first.fields.map((f) => [f.name, f.nullable]));
-    schemas.forEach((schema, i) => {
-      const file = this.#members[i] as DatasetFile;
-      const problem = schemaDifference(first, schema);
-      if (problem) {
-        throw new DecodeError(
-          `read ${this.uri}: the files disagree on the schema: ${problem(firstFile.key, file.key)}`,
-          { key: this.key, uri: this.uri, format: file.member.format },
-        );
-      }
-      for (const f of schema.fields) if (f.nullable) nullable.set(f.name, true);
-    });
-    const fileFields = first.fields.map(
-      (f) => new arrow.Field(f.name, f.type, nullable.get(f.name), f.metadata),
-    );
-    const names = new Set(fileFields.map((f) => f.name));
-    // A file column named like a partition key wins: its values are the data's own.
-    const partitionFields = this.#partitions
-      .filter((p) => !names.has(p.name))
-      .map((p) => new arrow.Field(p.name, p.type, true));
-    return new arrow.Schema([...fileFields, ...partitionFields]);
-  }
-
-  /** Runs one file's step, naming the file in any failure that is not already one of ours. */
-  async #wrap<T>(file: DatasetFile, step: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    try {
-      return await step();
-    } catch (err) {
-      // An abort is the caller's doing, not the file's: its reason goes through unchanged.
-      if (isAutoStoreError(err) || signal?.aborted || (err instanceof Error && err.name === "AbortError"))
-        throw err;
-      const format = file.member.format;
-      const reason =
-        err instanceof Error && err.name === "StalledReadError" ? err.message : describeCause(err);
-      throw new DecodeError(`read ${file.member.uri}: not valid ${format}: ${reason}`, {
-        key: file.key,
-        uri: file.member.uri,
-        backend: file.member.backend.scheme,
-        format,
-        cause: err,
-      });
-    }
-  }
-}
-
-/** How `other` differs from `base` (by column name and type), as a message naming both files. */
-function schemaDifference(base: Arrow.Schema, other: Arrow.Schema) {
-  const byName = new Map(other.fields.map((f) => [f.name, f]));
-  for (const f of base.fields) {
-    const o = byName.get(f.name);
-    if (!o) return (a: string, b: string) => `${a} has column '${f.name}', ${b} has not`;
-    if (String(o.type) !== String(f.type)) {
-      return (a: string, b: string) => `column '${f.name}' is ${f.type} in ${a} and ${o.type} in ${b}`;
-    }
-  }
-  const baseNames = new Set(base.fields.map((f) => f.name));
-  const extra = other.fields.find((f) => !baseNames.has(f.name));
-  if (extra) return (a: string, b: string) => `${b} has column '${extra.name}', ${a} has not`;
-  return undefined;
-}
-
-/**
- * The same buffers under the dataset's type object: files agree on types by value, but Arrow compares
- * dictionary ids too, and each file numbers its dictionaries from zero.
- */
-function retype(arrow: ArrowModule, data: Arrow.Data, type: Arrow.DataType): Arrow.Data {
-  const childTypes = (type.children ?? []).map((f: Arrow.Field) => f.type);
-  const children = data.children.map((c, i) => {
-    const childType = childTypes[i];
-    return childType ? retype(arrow, c, childType) : c;
-  });
-  return new arrow.Data(
-    type,
-    data.offset,
-    data.length,
-    data.nullCount,
-    data.buffers as never,
-    children,
-    data.dictionary,
-  );
-}
-
-/** Maps with at most `limit` calls in flight, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
