@@ -139,7 +139,9 @@ export class FetchTransport implements S3Transport {
     let reported = 0;
     const report = call.onProgress
       ? (loaded: number) => {
-          if (loaded > reported) call.onProgress?.((reported = loaded));
+          if (loaded <= reported) return;
+          reported = loaded;
+          call.onProgress?.(loaded);
         }
       : undefined;
     for (let retry = 0; ; retry++) {
