@@ -6,8 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { basename, join } from "node:path";
-import { type BuildOptions, build, type Plugin } from "esbuild";
+import { join } from "node:path";
+import { type BuildOptions, build } from "esbuild";
 import { Miniflare, type ModuleDefinition } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packedInstall } from "../helpers/packed.js";
@@ -15,6 +15,7 @@ import { type S3Server, startS3Server } from "../helpers/s3-server.js";
 import { expectScenario } from "./expect-scenario.js";
 import { WRANGLER } from "./platforms.js";
 import { EXPECTED_FORMATS, type FormatsReport, type ScenarioEnv, type ScenarioReport } from "./scenario.js";
+import { wasmModules } from "./wasm-modules.js";
 
 // A date workerd 1.20260424 accepts (not after its own release).
 const COMPATIBILITY_DATE = "2026-04-01";
@@ -28,30 +29,6 @@ let env: ScenarioEnv;
 function running(): Miniflare {
   if (!mf) throw new Error("the worker did not start");
   return mf;
-}
-
-/**
- * wrangler's default module rules (deployment-bundle/rules.ts): an imported `*.wasm` is not bundled
- * but uploaded next to the worker as a `CompiledWasm` module, which the import gives as a
- * `WebAssembly.Module`. Workers compile no WASM from bytes at run time, so this is how Parquet's
- * WASM gets in.
- */
-function wasmModules(found: Map<string, string>): Plugin {
-  return {
-    name: "wasm-modules",
-    setup(b) {
-      b.onResolve({ filter: /\.wasm$/ }, async (args) => {
-        if (args.pluginData === "resolving") return undefined;
-        const real = await b.resolve(args.path, {
-          kind: args.kind,
-          resolveDir: args.resolveDir,
-          pluginData: "resolving",
-        });
-        found.set(basename(real.path), real.path);
-        return { path: `./${basename(real.path)}`, external: true };
-      });
-    },
-  };
 }
 
 beforeAll(async () => {
