@@ -146,11 +146,16 @@ async function bundle(
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "main.js"), APPS[app]);
   const result = await bundleApp(join(dir, "main.js"), outdir, [join(repo, "node_modules")]);
+  await writeRunnerPage(outdir);
+  return { outdir, ...result };
+}
+
+/** `index.html` that imports the bundle's `main.js` once and leaves "ok" or the error in `window.__done`. */
+export async function writeRunnerPage(outdir: string): Promise<void> {
   await writeFile(
     join(outdir, "index.html"),
-    `<!doctype html><script type="module">import("./main.js").then(() => { window.__done = "ok"; }, (e) => { window.__done = String(e && e.stack || e); });</script>`,
+    `<!doctype html><meta charset="utf-8"><script type="module">import("./main.js").then(() => { window.__done = "ok"; }, (e) => { window.__done = String(e && e.stack || e); });</script>`,
   );
-  return { outdir, ...result };
 }
 
 /**
@@ -256,8 +261,8 @@ async function serve(
 
 type Page = Awaited<ReturnType<Awaited<ReturnType<typeof chromium.launch>>["newPage"]>>;
 
-/** Runs the app in the page; resolves to "ok" or the error text. */
-async function runApp(page: Page, url: string): Promise<string> {
+/** Runs a page written by {@link writeRunnerPage}; resolves to "ok" or the error text. */
+export async function runApp(page: Page, url: string): Promise<string> {
   await page.goto(url);
   await page.waitForFunction(() => (window as { __done?: string }).__done !== undefined, undefined, {
     timeout: 60_000,

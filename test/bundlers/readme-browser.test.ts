@@ -10,9 +10,9 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleApp, runApp, writeRunnerPage } from "../../bench/size.js";
 import { launchChromium } from "../helpers/chromium.js";
 import { type PackedInstall, packedInstall } from "../helpers/packed.js";
 import { type StaticSite, serveStatic } from "../helpers/static-server.js";
@@ -69,42 +69,21 @@ describe("README browser examples", () => {
     const title = block.split("\n").find((line) => line.trim() !== "") ?? "";
     it(`block ${index + 1} runs in Chromium: ${title.slice(0, 60)}`, async () => {
       const dir = join(work, `block-${index}`);
-      await mkdir(join(dir, "chunks"), { recursive: true });
-      const source = block.replaceAll("https://data.example.com/", `${dataOrigin}/`);
-      const result = await build({
-        stdin: { contents: source, resolveDir: pkg.root, sourcefile: `block-${index}.ts`, loader: "ts" },
-        bundle: true,
-        outdir: dir,
-        entryNames: "main",
-        chunkNames: "chunks/[name]-[hash]",
-        format: "esm",
-        splitting: true,
-        platform: "browser",
-        conditions: ["browser"],
-        target: "es2022",
-        nodePaths: pkg.nodePaths,
-        logLevel: "silent",
-      });
-      expect(result.warnings).toEqual([]);
-      await copyFile(
-        join(work, "assets", "parquet_wasm_bg.wasm"),
-        join(dir, "chunks", "parquet_wasm_bg.wasm"),
-      );
-      await writeFile(
-        join(dir, "index.html"),
-        `<!doctype html><html><head><meta charset="utf-8"><script type="module">
-          import("./main.js").then(() => { window.done = "ok"; }, (err) => { window.done = String(err && err.stack || err); });
-        </script></head><body></body></html>`,
-      );
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "main.ts"), block.replaceAll("https://data.example.com/", `${dataOrigin}/`));
+      const out = join(dir, "out");
+      const { warnings } = await bundleApp(join(dir, "main.ts"), out, [
+        join(pkg.root, "node_modules"),
+        ...pkg.nodePaths,
+      ]);
+      expect(warnings).toEqual([]);
+      await copyFile(join(work, "assets", "parquet_wasm_bg.wasm"), join(out, "parquet_wasm_bg.wasm"));
+      await writeRunnerPage(out);
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (err) => errors.push(String(err)));
       try {
-        await page.goto(`${site.origin}/block-${index}/`);
-        await page.waitForFunction(() => (window as unknown as { done?: string }).done !== undefined, null, {
-          timeout: 60_000,
-        });
-        expect(await page.evaluate(() => (window as unknown as { done: string }).done)).toBe("ok");
+        expect(await runApp(page, `${site.origin}/block-${index}/out/`)).toBe("ok");
         expect(errors).toEqual([]);
       } finally {
         await page.close();
