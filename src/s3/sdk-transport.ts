@@ -336,6 +336,9 @@ function clientConfig(config: TransportConfig): S3ClientConfig {
       throwOnRequestTimeout: true,
       httpAgent: { keepAlive: true, maxSockets: config.maxSockets },
       httpsAgent: { keepAlive: true, maxSockets: config.maxSockets },
+      // In a browser (the SDK's fetch handler), as on the signed-fetch path: freshness is the
+      // store's business, so the browser's HTTP cache never answers for the bucket.
+      cache: "no-store",
     },
   };
   if (config.region !== undefined) out.region = config.region;
