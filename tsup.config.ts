@@ -1,16 +1,19 @@
 import { defineConfig } from "tsup";
 
+// `dist/browser/*.js` is built by scripts/build-browser.ts (rolldown), which explains why; tsup
+// builds every other entry and every `.d.ts`, the browser's included.
+const entry = {
+  "core/index": "src/core/index.ts",
+  "s3/index": "src/s3/index.ts",
+  "s3/edge": "src/s3/edge.ts",
+  "node/index": "src/node/index.ts",
+  "edge/index": "src/edge/index.ts",
+};
+
 export default defineConfig({
-  entry: {
-    "core/index": "src/core/index.ts",
-    "s3/index": "src/s3/index.ts",
-    "s3/edge": "src/s3/edge.ts",
-    "node/index": "src/node/index.ts",
-    "browser/index": "src/browser/index.ts",
-    "edge/index": "src/edge/index.ts",
-  },
+  entry,
+  dts: { entry: { ...entry, "browser/index": "src/browser/index.ts" } },
   format: ["esm"],
-  dts: true,
   sourcemap: true,
   clean: true,
   splitting: true,

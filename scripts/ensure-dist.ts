@@ -1,5 +1,5 @@
 /**
- * Builds `dist/` (tsup) when it is missing or older than the newest source file: the scripts that
+ * Builds `dist/` (`npm run build`) when it is missing or older than the newest source file: the scripts that
  * consume the built package (`npm run size`, `npm run playground`) run on a fresh clone as they are.
  */
 import { execFile } from "node:child_process";
@@ -15,7 +15,7 @@ export async function ensureDist(): Promise<void> {
   const built = await stat(join(repo, "dist/browser/index.js")).catch(() => undefined);
   if (built && built.mtimeMs >= (await newestMtime(join(repo, "src")))) return;
   console.log("building dist…");
-  await run("npx", ["tsup", "--silent"], { cwd: repo });
+  await run("npm", ["run", "build", "--silent"], { cwd: repo });
 }
 
 async function newestMtime(dir: string): Promise<number> {

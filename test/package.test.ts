@@ -34,7 +34,7 @@ async function closure(entry: string): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
-  await run("npx", ["tsup", "--silent"], { cwd: repo });
+  await run("npm", ["run", "build", "--silent"], { cwd: repo });
 }, 180_000);
 
 describe("package", () => {

@@ -45,16 +45,19 @@ async function resolveWith(resolver: Resolver, specifier: string, root = pkg.roo
   return resolved;
 }
 
+// Each platform gets `.`, `./s3` and `./core` from one build, so a page or worker that imports more
+// than one of them holds one copy of every class and registry.
 const ENTRY = {
-  edge: { ".": "dist/edge/index.js", "./s3": "dist/s3/edge.js" },
-  browser: { ".": "dist/browser/index.js", "./s3": "dist/s3/index.js" },
-  node: { ".": "dist/node/index.js", "./s3": "dist/s3/index.js" },
+  edge: { ".": "dist/edge/index.js", "./s3": "dist/s3/edge.js", "./core": "dist/core/index.js" },
+  browser: { ".": "dist/browser/index.js", "./s3": "dist/browser/s3.js", "./core": "dist/browser/core.js" },
+  node: { ".": "dist/node/index.js", "./s3": "dist/s3/index.js", "./core": "dist/core/index.js" },
 } as const;
 
 describe("exports map", () => {
   it.each(Object.entries(PLATFORMS))("%s gets the %s build", async (_name, { resolver, build: expected }) => {
     expect(await resolveWith(resolver, "autostore-js")).toBe(ENTRY[expected]["."]);
     expect(await resolveWith(resolver, "autostore-js/s3")).toBe(ENTRY[expected]["./s3"]);
+    expect(await resolveWith(resolver, "autostore-js/core")).toBe(ENTRY[expected]["./core"]);
   });
 
   it("the same resolver hands wrangler the browser build when browser comes first (the check can fail)", async () => {

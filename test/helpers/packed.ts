@@ -24,7 +24,13 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, "..", "..");
 /** What the build reads, besides `src/`. */
-const BUILD_INPUTS = ["package.json", "tsup.config.ts", "tsconfig.json", "README.md"];
+const BUILD_INPUTS = [
+  "package.json",
+  "tsup.config.ts",
+  "scripts/build-browser.ts",
+  "tsconfig.json",
+  "README.md",
+];
 const LOCK_STALE_MS = 10 * 60_000;
 const OLD_INSTALL_MS = 24 * 3600_000;
 

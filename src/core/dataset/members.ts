@@ -5,6 +5,7 @@
 import type * as Arrow from "apache-arrow";
 import type * as ParquetWasm from "parquet-wasm";
 import type { Backend } from "../backend.js";
+import { ArrowIpcHandler } from "../handlers/arrow.js";
 import { type ArrowModule, loadArrow } from "../tables/arrow.js";
 import { parquetFrameProblem } from "../tables/parquet.js";
 import { RangeSource } from "../tables/range-source.js";
@@ -154,7 +155,6 @@ export class Member {
       const { decodeCsv } = await import("../tables/csv.js");
       table = await decodeCsv(bytes);
     } else {
-      const { ArrowIpcHandler } = await import("../handlers/arrow.js");
       table = (await new ArrowIpcHandler().decode(bytes)) as Arrow.Table;
     }
     this.#whole = { schema: table.schema, numRows: table.numRows };
