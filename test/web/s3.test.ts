@@ -146,6 +146,24 @@ describe("S3 from the page", () => {
   });
 });
 
+describe("progress from the page", () => {
+  it("reports a single PUT as it leaves, and once at the end", async () => {
+    rig.proxy.reset();
+    const mib = 16;
+    const report = ok(await call(rig.page, "progress", rig.spec("progress"), "big.bin", mib));
+    expect(report).toMatchObject({ size: mib * 1024 * 1024, same: true });
+    // One PUT: under the 64 MiB multipart threshold.
+    expect(sent().filter((r) => r.method === "PUT")).toHaveLength(1);
+    const loaded = report.events.map((e) => e.loaded);
+    expect(loaded.at(-1)).toBe(mib * 1024 * 1024);
+    expect(report.events.at(-1)?.total).toBe(mib * 1024 * 1024);
+    // Over fetch the only event was the final one: a page cannot watch a fetch body leave. XHR
+    // reports as the bytes go (every 50 ms or so), so events come before the end, never backwards.
+    expect(loaded.filter((n) => n < mib * 1024 * 1024).length).toBeGreaterThan(0);
+    for (let i = 1; i < loaded.length; i++) expect(loaded[i]).toBeGreaterThanOrEqual(loaded[i - 1] as number);
+  });
+});
+
 describe("a CORS refusal", () => {
   it("is a CorsError that says the bucket needs a CORS rule, and is not retried", async () => {
     rig.proxy.reset();

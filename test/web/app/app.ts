@@ -64,6 +64,17 @@ export interface App {
   parquet(spec: StoreSpec, key: string): Promise<Result<{ stored: string; read: Described }>>;
   /** `n` small PUTs then `n` GETs one after another; milliseconds of each. */
   time(spec: StoreSpec, n: number): Promise<Result<{ put: number[]; get: number[] }>>;
+  /**
+   * Sets `mib` MiB of bytes under `key` with `onProgress` (one PUT when under the store's multipart
+   * threshold), then reads them back; the events seen, with milliseconds since the call began.
+   */
+  progress(
+    spec: StoreSpec,
+    key: string,
+    mib: number,
+  ): Promise<
+    Result<{ events: Array<{ loaded: number; total?: number; ms: number }>; size: number; same: boolean }>
+  >;
   /** The calls each provider made so far. */
   providerCalls(): number;
 }
@@ -178,6 +189,25 @@ export function install(lib: typeof Browser, arrow: typeof Arrow): void {
             missing,
             providerCalls,
           };
+        } finally {
+          await store.close();
+        }
+      }),
+    progress: (spec, key, mib) =>
+      attempt(async () => {
+        const store = open(spec);
+        try {
+          const bytes = new Uint8Array(mib * 1024 * 1024);
+          for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i >> 12) & 255;
+          const events: Array<{ loaded: number; total?: number; ms: number }> = [];
+          const began = performance.now();
+          await store.set(key, bytes, {
+            onProgress: ({ loaded, total }) => events.push({ loaded, total, ms: performance.now() - began }),
+          });
+          const back = (await store.get(key)) as Uint8Array;
+          let same = back.length === bytes.length;
+          for (let i = 0; same && i < bytes.length; i += 4096) same = back[i] === bytes[i];
+          return { events, size: back.length, same };
         } finally {
           await store.close();
         }
