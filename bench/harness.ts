@@ -10,9 +10,9 @@
  * check of its result (a peer that returns a wrong result is reported as wrong and never counts).
  *
  * Command line and environment:
- * - `--quick` (or `BENCH_QUICK=1`): only the scenarios marked `quick` (the peer comparison), 3 rounds,
+ * - `--quick` (or `BENCH_QUICK=1`): only the scenarios marked `quick` (the peer comparison), 2 rounds,
  *   and the smaller sizes those files choose when {@link quick} is set; a whole run in under two minutes.
- * - `BENCH_ROUNDS`: timed rounds per scenario (default 7, 3 with `--quick`), after one untimed warm-up round.
+ * - `BENCH_ROUNDS`: timed rounds per scenario (default 7, 2 with `--quick`), after one untimed warm-up round.
  * - `BENCH_FILTER`: run only scenarios whose name contains this text (case-insensitive); `|`
  *   separates alternatives (`BENCH_FILTER='64 MiB|keys()'`), since names may hold commas.
  *
@@ -153,6 +153,10 @@ export interface ScenarioResult {
   metrics: Metrics;
   error: string | null;
   baselineName: string;
+  /** Wall time of `setup`, of the warm-up round, and of the whole scenario (setup to teardown). */
+  setupMs: number | null;
+  warmupMs: number | null;
+  elapsedMs: number | null;
   /** null without peers. */
   peerTarget: number | null;
   peers: PeerResult[];
@@ -253,11 +257,13 @@ export async function runScenarios(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const s of selected) {
     process.stdout.write(`  ${s.name} … `);
+    const began = performance.now();
     const result = await runOne(s, rounds, gc);
+    const took = `${((performance.now() - began) / 1000).toFixed(1)} s`;
     console.log(
       result.status === "error"
-        ? `error: ${result.error?.split("\n")[0]}`
-        : `${formatRatio(result.ratio)} (${result.status})`,
+        ? `error: ${result.error?.split("\n")[0]} (${took})`
+        : `${formatRatio(result.ratio)} (${result.status}, ${took})`,
     );
     results.push(result);
   }
@@ -284,7 +290,9 @@ export async function runScenarios(): Promise<void> {
   if (failed.length > 0)
     console.log(`FAILED ${failed.length} scenario(s): ${failed.map((r) => r.name).join("; ")}`);
   const file = await writeResults(startedAt, rounds, quick, results);
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  console.log(
+    `results: ${path.relative(process.cwd(), file)} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s${quick ? ", quick run" : ""})`,
+  );
   // A failing scenario is a broken benchmark; a missed target is only news.
   if (failed.length > 0) process.exitCode = 1;
 }
@@ -316,6 +324,9 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
     baselineName: s.baselineName ?? "baseline",
     peerTarget: s.peers && s.peers.length > 0 ? (s.peerTarget ?? 1) : null,
     peers: [],
+    setupMs: null,
+    warmupMs: null,
+    elapsedMs: null,
   };
   const side = (
     name: string,
@@ -347,10 +358,13 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
     }
     if (keep) c.samples.push(ms);
   };
+  const began = performance.now();
   try {
     await s.setup?.();
+    result.setupMs = Math.round(performance.now() - began);
     const last = Math.min(rounds, s.rounds ?? rounds);
     for (let round = 0; round <= last; round++) {
+      if (round === 1) result.warmupMs = Math.round(performance.now() - began - (result.setupMs ?? 0));
       // Round 0 is the warm-up: JIT, page cache, lazily created folders. The order rotates by one
       // each round (with two sides: they alternate), so whatever the first call of a round leaves
       // behind (dirty pages, garbage, a warmer server) falls on every side alike.
@@ -386,6 +400,7 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
       // A teardown failure leaves temp files behind: say so, but keep the measurement.
       console.error(`teardown of ${s.name} failed:`, err);
     }
+    result.elapsedMs = Math.round(performance.now() - began);
   }
   return result;
 }
@@ -428,7 +443,7 @@ function stats(samples: number[]): SampleStats {
 }
 
 function parseRounds(value: string | undefined): number {
-  if (value === undefined || value === "") return quick ? 3 : 7;
+  if (value === undefined || value === "") return quick ? 2 : 7;
   const rounds = Number(value);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`BENCH_ROUNDS must be a positive integer, not ${value}`);

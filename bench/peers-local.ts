@@ -19,8 +19,8 @@ import { forEachLimit, mbPerSecond, opsPerSecond, quick, scenario, smallValue } 
 import { PEERS, plainKey, sameBytes, sameKeys, sameValues } from "./peers-common.js";
 
 const MiB = 1024 * 1024;
-const BIG = 64 * MiB;
-const SMALL_COUNT = quick ? 1_000 : 2_000;
+const BIG = (quick ? 16 : 64) * MiB;
+const SMALL_COUNT = quick ? 320 : 2_000;
 const CONCURRENCY = 16;
 // 10 × 10 folders of 100 files: 10,000 keys two folders deep.
 const TREE = { top: 10, mid: 10, files: 100 };
@@ -66,13 +66,13 @@ class Libraries {
   }
 }
 
-// ---- set + get of one 64 MiB value ----
+// ---- set + get of one large value ----
 {
   const libs = new Libraries();
   let data = new Uint8Array(0);
   let buffer = Buffer.alloc(0);
   scenario({
-    name: "local set+get 64 MiB",
+    name: `local set+get ${BIG / MiB} MiB`,
     quick: true,
     baselineName: "fs",
     target: 1.03,

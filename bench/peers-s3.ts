@@ -25,8 +25,8 @@ import { PEERS, plainKey, sameBytes, sameKeys, sameValues } from "./peers-common
 
 const MiB = 1024 * 1024;
 const BIG = (quick ? 16 : 64) * MiB;
-const SMALL_COUNT = quick ? 200 : 500;
-const LIST_COUNT = quick ? 1_500 : 2_500;
+const SMALL_COUNT = quick ? 64 : 500;
+const LIST_COUNT = quick ? 1_050 : 2_500;
 const CONCURRENCY = 16;
 const BUCKET = "bench";
 const n = (count: number) => count.toLocaleString("en");

@@ -112,7 +112,7 @@ export function formatPeerTable(results: ScenarioResult[], quick: boolean): stri
   });
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [
-    `Peers${quick ? " (QUICK run: smaller sizes, 3 rounds)" : ""}: ratio = median time / baseline median (lower is faster); autostore-js / peer below 1.00x means autostore-js was faster.`,
+    `Peers${quick ? " (QUICK run: smaller sizes, 2 rounds; for a first look, not for the README)" : ""}: ratio = median time / baseline median (lower is faster); autostore-js / peer below 1.00x means autostore-js was faster.`,
     "",
     row(header),
     row(header.map((_, i) => (i === 0 ? "---" : "---:"))),
