@@ -297,6 +297,14 @@ export async function runScenarios(): Promise<void> {
   if (failed.length > 0) process.exitCode = 1;
 }
 
+/**
+ * Runs one scenario (setup, warm-up, `rounds` timed rounds, teardown) without printing or writing
+ * anything, and without collecting garbage between calls: for tests of the harness itself.
+ */
+export function measureScenario(s: Scenario, rounds: number): Promise<ScenarioResult> {
+  return runOne(s, rounds, () => undefined);
+}
+
 /** One timed side: baseline, subject or a peer. */
 interface Contender {
   name: string;

@@ -69,7 +69,7 @@ export function sameKeys(
     if (found === want.length && got.size === want.length) return undefined;
     return found === got.size
       ? `${found.toLocaleString("en")} of ${want.length.toLocaleString("en")} keys`
-      : `${found.toLocaleString("en")} of ${want.length.toLocaleString("en")} keys, ${(got.size - found).toLocaleString("en")} others`;
+      : `${found.toLocaleString("en")} of ${want.length.toLocaleString("en")} keys, ${(got.size - found).toLocaleString("en")} unexpected`;
   };
 }
 
