@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PeerResult, ScenarioResult } from "./harness.js";
+import type { PeerResult, ScenarioResult } from "./types.js";
 
 export function formatMs(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
