@@ -6,106 +6,40 @@
  * A scenario file registers its scenarios with {@link scenario} when imported; `bench/run.ts` imports
  * every scenario file (one line each) and calls {@link runScenarios}.
  *
- * Environment:
- * - `BENCH_ROUNDS`: timed rounds per scenario (default 7), after one untimed warm-up round.
+ * A scenario may also time *peers*: other libraries doing the same job in the same rounds, each with a
+ * check of its result (a peer that returns a wrong result is reported as wrong and never counts).
+ *
+ * Command line and environment:
+ * - `--quick` (or `BENCH_QUICK=1`): only the scenarios marked `quick` (the peer comparison), 2 rounds,
+ *   and the smaller sizes those files choose when {@link quick} is set; a whole run in under two minutes.
+ * - `BENCH_ROUNDS`: timed rounds per scenario (default 7, 2 with `--quick`), after one untimed warm-up round.
  * - `BENCH_FILTER`: run only scenarios whose name contains this text (case-insensitive); `|`
  *   separates alternatives (`BENCH_FILTER='64 MiB|keys()'`), since names may hold commas.
  *
  * Benchmarks report and never gate: a missed target is printed, and the process still exits 0. A
  * scenario that throws is a broken benchmark, not a slow one: it is reported and the exit code is 1.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { formatPeerTable, formatRatio, formatTable, missReasons, writeResults } from "./report.js";
+import type { Check, Peer, PeerResult, SampleStats, Scenario, ScenarioResult } from "./types.js";
 
-/** Extra numbers a scenario reports next to its timings, e.g. `{ "MB/s": 2100, fetched: 4096 }`. */
-export type Metrics = Record<string, number | string>;
+export type {
+  Check,
+  Metrics,
+  Peer,
+  PeerResult,
+  SampleStats,
+  Scenario,
+  ScenarioResult,
+  Timing,
+} from "./types.js";
 
-/** The median times of one scenario, in milliseconds. */
-export interface Timing {
-  baselineMs: number;
-  subjectMs: number;
-}
-
-/**
- * One timed comparison.
- *
- * Order of calls: `setup`, then one warm-up round and N timed rounds, each running `baseline` and
- * `subject` once (which goes first alternates between rounds, so drift such as a warming JIT falls
- * on both alike), then `metrics`, then `teardown` (also after a failure). Before every call of
- * `baseline` or `subject`, outside the timing, `settle` runs and the heap is collected.
- *
- * Keep module scope free of I/O: a scenario file is imported even when `BENCH_FILTER` skips it, so
- * temp folders, servers and fixtures belong in `setup`.
- *
- * @example
- * scenario({
- *   name: "disk get 1 MiB .bin",
- *   target: 1.1,
- *   setup: async () => { ... },
- *   baseline: async () => { await fs.readFile(file); },
- *   subject: async () => { await store.get("blob.bin"); },
- *   teardown: async () => { ... },
- *   metrics: ({ subjectMs }) => ({ "MB/s": mbPerSecond(SIZE, subjectMs) }),
- * });
- */
-export interface Scenario {
-  /** Unique and descriptive; `BENCH_FILTER` matches on it. */
-  name: string;
-  /**
-   * The largest acceptable ratio of subject to baseline median time (1.10 = at most 10% slower).
-   * Omit it for an informational row that reports its ratio without pass or fail.
-   */
-  target?: number;
-  /** One line printed under the table: what is compared, and anything a reader must know to judge it. */
-  note?: string;
-  /**
-   * At most this many timed rounds, whatever `BENCH_ROUNDS` says: for scenarios whose figure does
-   * not need many samples (memory peaks) and whose rounds are long.
-   */
-  rounds?: number;
-  /** Runs once before the warm-up round: temp folders, fixtures, clients. */
-  setup?: () => Promise<void>;
-  /**
-   * Runs before every call of `baseline` and `subject`, untimed, to start each from the same state:
-   * e.g. flush dirty pages, so that neither side pays for the writeback the other left behind.
-   */
-  settle?: () => Promise<void>;
-  /** The job done without autostore-js. */
-  baseline: () => Promise<void>;
-  /** The same job done with autostore-js. */
-  subject: () => Promise<void>;
-  /** Runs once at the end, even when a round failed: remove temp folders, close clients. */
-  teardown?: () => Promise<void>;
-  /** Extra numbers printed alongside (bytes fetched, requests made, throughput). */
-  metrics?: (timing: Timing) => Metrics;
-}
-
-/** Summary statistics of one side's timed samples, in milliseconds. */
-export interface SampleStats {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
-
-/** What a scenario measured, as printed and as written to the JSON results. */
-export interface ScenarioResult {
-  name: string;
-  target: number | null;
-  note: string | null;
-  baseline: SampleStats | null;
-  subject: SampleStats | null;
-  /** subject median / baseline median. */
-  ratio: number | null;
-  /** `pass`/`miss` against the target, `info` without one, `error` when the scenario threw. */
-  status: "pass" | "miss" | "info" | "error";
-  metrics: Metrics;
-  error: string | null;
-}
+/** True for `npm run bench -- --quick`: scenario files may pick smaller sizes (and say so in the name). */
+export const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
 
 const registry: Scenario[] = [];
 
@@ -163,31 +97,43 @@ export async function runScenarios(): Promise<void> {
     .map((f) => f.trim().toLowerCase())
     .filter((f) => f !== "");
   const selected = registry.filter(
-    (s) => filters.length === 0 || filters.some((f) => s.name.toLowerCase().includes(f)),
+    (s) =>
+      (!quick || s.quick === true) &&
+      (filters.length === 0 || filters.some((f) => s.name.toLowerCase().includes(f))),
   );
   if (selected.length === 0) {
-    console.log(`no scenario matches BENCH_FILTER=${process.env.BENCH_FILTER ?? ""}`);
+    console.log(
+      `no scenario matches BENCH_FILTER=${process.env.BENCH_FILTER ?? ""}${quick ? " in --quick" : ""}`,
+    );
     return;
   }
   const gc = exposeGc();
   console.log(
-    `autostore-js benchmarks: ${selected.length} scenarios, 1 warm-up + ${rounds} rounds, ` +
+    `autostore-js benchmarks${quick ? " (QUICK: the peer comparison only, smaller sizes, fewer rounds; not comparable with a full run)" : ""}: ` +
+      `${selected.length} scenarios, 1 warm-up + ${rounds} rounds, ` +
       `node ${process.version}, ${os.cpus().length} cores, ${os.tmpdir()}`,
   );
   const startedAt = new Date();
   const results: ScenarioResult[] = [];
   for (const s of selected) {
     process.stdout.write(`  ${s.name} … `);
+    const began = performance.now();
     const result = await runOne(s, rounds, gc);
+    const took = `${((performance.now() - began) / 1000).toFixed(1)} s`;
     console.log(
       result.status === "error"
-        ? `error: ${result.error?.split("\n")[0]}`
-        : `${formatRatio(result.ratio)} (${result.status})`,
+        ? `error: ${result.error?.split("\n")[0]} (${took})`
+        : `${formatRatio(result.ratio)} (${result.status}, ${took})`,
     );
     results.push(result);
   }
   console.log();
   console.log(formatTable(results));
+  const withPeers = results.filter((r) => r.peers.length > 0);
+  if (withPeers.length > 0) {
+    console.log();
+    console.log(formatPeerTable(withPeers, quick));
+  }
   const notes = results.filter((r) => r.note !== null);
   if (notes.length > 0) {
     console.log();
@@ -199,14 +145,37 @@ export async function runScenarios(): Promise<void> {
   console.log(
     missed.length === 0
       ? "All targets met."
-      : `MISSED ${missed.length} target(s): ${missed.map((r) => `${r.name} (${formatRatio(r.ratio)} > ${r.target}x)`).join("; ")}`,
+      : `MISSED ${missed.length} target(s): ${missed.map((r) => `${r.name} (${missReasons(r).join(", ")})`).join("; ")}`,
   );
   if (failed.length > 0)
     console.log(`FAILED ${failed.length} scenario(s): ${failed.map((r) => r.name).join("; ")}`);
-  const file = await writeResults(startedAt, rounds, results);
-  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  const file = await writeResults(startedAt, rounds, quick, results);
+  console.log(
+    `results: ${path.relative(process.cwd(), file)} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s${quick ? ", quick run" : ""})`,
+  );
   // A failing scenario is a broken benchmark; a missed target is only news.
   if (failed.length > 0) process.exitCode = 1;
+}
+
+/**
+ * Runs one scenario (setup, warm-up, `rounds` timed rounds, teardown) without printing or writing
+ * anything, and without collecting garbage between calls: for tests of the harness itself.
+ */
+export function measureScenario(s: Scenario, rounds: number): Promise<ScenarioResult> {
+  return runOne(s, rounds, () => undefined);
+}
+
+/** One timed side: baseline, subject or a peer. */
+interface Contender {
+  name: string;
+  run: () => Promise<unknown>;
+  check: Check | undefined;
+  samples: number[];
+  /** First failing check (peers only; a wrong baseline or subject throws). */
+  wrong: string | null;
+  /** The peer threw: it is out of the remaining rounds. */
+  error: string | null;
+  peer: Peer | null;
 }
 
 async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<ScenarioResult> {
@@ -220,42 +189,74 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
     status: "error",
     metrics: {},
     error: null,
+    baselineName: s.baselineName ?? "baseline",
+    peerTarget: s.peers && s.peers.length > 0 ? (s.peerTarget ?? 1) : null,
+    peers: [],
+    setupMs: null,
+    warmupMs: null,
+    elapsedMs: null,
   };
-  const baseline: number[] = [];
-  const subject: number[] = [];
-  const time = async (fn: () => Promise<void>): Promise<number> => {
+  const side = (
+    name: string,
+    run: () => Promise<unknown>,
+    check: Check | undefined,
+    peer: Peer | null,
+  ): Contender => ({ name, run, check, samples: [], wrong: null, error: null, peer });
+  const baseline = side("baseline", s.baseline, s.check, null);
+  const subject = side("subject", s.subject, s.check, null);
+  const peers = (s.peers ?? []).map((p) => side(p.name, p.run, p.check ?? s.check, p));
+  const all = [baseline, subject, ...peers];
+  const time = async (c: Contender, keep: boolean): Promise<void> => {
     await s.settle?.();
     gc();
+    let value: unknown;
     const start = performance.now();
-    await fn();
-    return performance.now() - start;
+    try {
+      value = await c.run();
+    } catch (err) {
+      if (c.peer === null) throw err;
+      c.error = firstLine(err);
+      return;
+    }
+    const ms = performance.now() - start;
+    const wrong = c.check?.(value);
+    if (wrong !== undefined) {
+      if (c.peer === null) throw new Error(`${c.name} returned a wrong result: ${wrong}`);
+      c.wrong ??= wrong;
+    }
+    if (keep) c.samples.push(ms);
   };
+  const began = performance.now();
   try {
     await s.setup?.();
+    result.setupMs = Math.round(performance.now() - began);
     const last = Math.min(rounds, s.rounds ?? rounds);
     for (let round = 0; round <= last; round++) {
-      // Round 0 is the warm-up: JIT, page cache, lazily created folders. Odd rounds run the subject
-      // first, so whatever the first call of a round leaves behind (dirty pages, garbage) is shared.
-      let b: number;
-      let t: number;
-      if (round % 2 === 0) {
-        b = await time(s.baseline);
-        t = await time(s.subject);
-      } else {
-        t = await time(s.subject);
-        b = await time(s.baseline);
-      }
-      if (round > 0) {
-        baseline.push(b);
-        subject.push(t);
+      if (round === 1) result.warmupMs = Math.round(performance.now() - began - (result.setupMs ?? 0));
+      // Round 0 is the warm-up: JIT, page cache, lazily created folders. The order rotates by one
+      // each round (with two sides: they alternate), so whatever the first call of a round leaves
+      // behind (dirty pages, garbage, a warmer server) falls on every side alike.
+      for (let i = 0; i < all.length; i++) {
+        const c = all[(i + round) % all.length] as Contender;
+        if (c.error === null) await time(c, round > 0);
       }
     }
-    result.baseline = stats(baseline);
-    result.subject = stats(subject);
+    result.baseline = stats(baseline.samples);
+    result.subject = stats(subject.samples);
     result.ratio = result.subject.median / result.baseline.median;
-    result.status = s.target === undefined ? "info" : result.ratio <= s.target ? "pass" : "miss";
+    result.peers = peers.map((p) => peerResult(p, result));
+    const baselineMiss = s.target !== undefined && result.ratio > s.target;
+    const peerMiss = result.peers.some((p) => p.status === "miss");
+    result.status =
+      baselineMiss || peerMiss
+        ? "miss"
+        : s.target === undefined && result.peerTarget === null
+          ? "info"
+          : "pass";
+    const peersMs: Record<string, number> = {};
+    for (const p of result.peers) if (p.stats) peersMs[p.name] = p.stats.median;
     result.metrics =
-      s.metrics?.({ baselineMs: result.baseline.median, subjectMs: result.subject.median }) ?? {};
+      s.metrics?.({ baselineMs: result.baseline.median, subjectMs: result.subject.median, peersMs }) ?? {};
   } catch (err) {
     result.status = "error";
     // The whole stack goes to the JSON results; the console shows its first line.
@@ -267,8 +268,36 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
       // A teardown failure leaves temp files behind: say so, but keep the measurement.
       console.error(`teardown of ${s.name} failed:`, err);
     }
+    result.elapsedMs = Math.round(performance.now() - began);
   }
   return result;
+}
+
+function peerResult(c: Contender, r: ScenarioResult): PeerResult {
+  const sampled = c.samples.length > 0 ? stats(c.samples) : null;
+  const ratio = sampled && r.baseline ? sampled.median / r.baseline.median : null;
+  const subjectRatio = sampled && r.subject ? r.subject.median / sampled.median : null;
+  const status =
+    c.error !== null
+      ? "error"
+      : c.wrong !== null
+        ? "wrong"
+        : subjectRatio !== null && subjectRatio <= (r.peerTarget ?? 1)
+          ? "pass"
+          : "miss";
+  return {
+    name: c.name,
+    label: c.peer?.label ?? null,
+    stats: sampled,
+    ratio,
+    subjectRatio,
+    status,
+    reason: c.error ?? c.wrong,
+  };
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 }
 
 function stats(samples: number[]): SampleStats {
@@ -282,7 +311,7 @@ function stats(samples: number[]): SampleStats {
 }
 
 function parseRounds(value: string | undefined): number {
-  if (value === undefined || value === "") return 7;
+  if (value === undefined || value === "") return quick ? 2 : 7;
   const rounds = Number(value);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`BENCH_ROUNDS must be a positive integer, not ${value}`);
@@ -300,64 +329,4 @@ function exposeGc(): () => void {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as unknown;
   return typeof gc === "function" ? (gc as () => void) : () => undefined;
-}
-
-function formatMs(ms: number): string {
-  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
-}
-
-function formatRatio(ratio: number | null): string {
-  return ratio === null ? "-" : `${ratio.toFixed(2)}x`;
-}
-
-function formatTable(results: ScenarioResult[]): string {
-  const header = ["scenario", "baseline ms", "subject ms", "ratio", "target", "result", "metrics"];
-  const rows = results.map((r) => [
-    r.name,
-    r.baseline
-      ? `${formatMs(r.baseline.median)} (${formatMs(r.baseline.min)}-${formatMs(r.baseline.max)})`
-      : "-",
-    r.subject ? `${formatMs(r.subject.median)} (${formatMs(r.subject.min)}-${formatMs(r.subject.max)})` : "-",
-    formatRatio(r.ratio),
-    r.target === null ? "-" : `≤${r.target.toFixed(2)}x`,
-    r.status === "miss" ? "MISS" : r.status,
-    Object.entries(r.metrics)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(" "),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i >= 1 && i <= 4 ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join("  ")
-      .trimEnd();
-  return [
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
-    "",
-    "Times are medians (min-max) per round; ratio = subject / baseline.",
-  ].join("\n");
-}
-
-async function writeResults(startedAt: Date, rounds: number, results: ScenarioResult[]): Promise<string> {
-  const folder = path.join(import.meta.dirname, "results");
-  await mkdir(folder, { recursive: true });
-  const file = path.join(folder, `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
-  const report = {
-    startedAt: startedAt.toISOString(),
-    rounds,
-    filter: process.env.BENCH_FILTER ?? null,
-    environment: {
-      node: process.version,
-      platform: `${process.platform} ${os.release()} ${process.arch}`,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? null,
-      memoryBytes: os.totalmem(),
-      tmpdir: os.tmpdir(),
-    },
-    scenarios: results,
-  };
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
 }
