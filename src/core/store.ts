@@ -36,6 +36,7 @@ import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { showKey, validatePrefix } from "./keys.js";
+import { bareKeys, matchingFiles } from "./listing.js";
 import type { Logger, Options, OptionsInit } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
@@ -276,23 +277,17 @@ export class AutoStore implements AsyncDisposable {
   }
 
   /** Keys without their extensions, `/`-separated, under an optional prefix; each bare key once. */
-  async *keys(prefix = "", options: { signal?: AbortSignal } = {}): AsyncIterable<string> {
-    checkCallOptions("keys", options);
-    yield* this.#guardIterable("list", prefix, options, () => this.#keys(prefix, options));
-  }
-
-  async *#keys(prefix: string, options: { signal?: AbortSignal }): AsyncIterable<string> {
-    const target = this.#target(prefix, { allowTrailingSlash: true, allowEmpty: true });
-    // Representations of one bare key are not always adjacent in a listing (`a.json`, `a.k.json`,
-    // `a.yaml`), so a set of seen keys dedupes them.
-    const seen = new Set<string>();
-    for await (const entry of target.backend.list(target.key, { ...options, delimiter: false })) {
-      if (!("key" in entry)) continue;
-      const bare = this.#handlers.splitKey(entry.key)?.bare ?? entry.key;
-      if (seen.has(bare)) continue;
-      seen.add(bare);
-      yield target.outward(bare);
-    }
+  keys(prefix = "", options: { signal?: AbortSignal } = {}): AsyncIterable<string> {
+    // One generator between the backend and the caller (see listing.ts); errors surface on iteration.
+    return bareKeys(
+      () => {
+        checkCallOptions("keys", options);
+        return this.#target(prefix, { allowTrailingSlash: true, allowEmpty: true });
+      },
+      this.#handlers,
+      options,
+      (err) => this.#typed(err, "list", prefix, options?.signal),
+    );
   }
 
   /**
@@ -301,36 +296,30 @@ export class AutoStore implements AsyncDisposable {
    * `**` (whole segments), `[abc]`/`[a-z]`/`[!abc]` and `{a,b}` are special; every other character
    * matches itself, and `[*]`, `[?]`, `[[]`, `[{]` match those characters literally.
    */
-  async *listFiles(
+  listFiles(
     pattern = "**",
     options: { recursive?: boolean; signal?: AbortSignal } = {},
   ): AsyncIterable<string> {
-    checkCallOptions("listFiles", options, { recursive: "boolean" });
-    yield* this.#guardIterable("list", pattern, options, () => this.#listFiles(pattern, options));
-  }
-
-  async *#listFiles(
-    pattern: string,
-    options: { recursive?: boolean; signal?: AbortSignal },
-  ): AsyncIterable<string> {
-    if (typeof pattern === "string" && pattern.includes("\\")) {
-      // Keys hold no backslashes, so a backslash could only be an escape, which globs here lack.
-      throw new InvalidKeyError(
-        `invalid pattern ${JSON.stringify(pattern)}: patterns have no backslash escapes; match *, ? and [ literally with [*], [?] and [[]`,
-        { key: pattern },
-      );
-    }
-    const target = this.#target(pattern, { allowTrailingSlash: true });
-    // Glob matching loads with the first listing by pattern: `keys()` and a page that never lists
-    // by pattern do without it.
-    const { compileGlob } = await import("./glob.js");
-    const glob = compileGlob(target.key, { recursive: options.recursive });
-    for await (const entry of target.backend.list(glob.prefix, {
-      signal: options.signal,
-      delimiter: glob.shallow,
-    })) {
-      if ("key" in entry && glob.matches(entry.key)) yield target.outward(entry.key);
-    }
+    return matchingFiles(
+      async () => {
+        checkCallOptions("listFiles", options, { recursive: "boolean" });
+        if (typeof pattern === "string" && pattern.includes("\\")) {
+          // Keys hold no backslashes, so a backslash could only be an escape, which globs here lack.
+          throw new InvalidKeyError(
+            `invalid pattern ${JSON.stringify(pattern)}: patterns have no backslash escapes; match *, ? and [ literally with [*], [?] and [[]`,
+            { key: pattern },
+          );
+        }
+        const target = this.#target(pattern, { allowTrailingSlash: true });
+        // Glob matching loads with the first listing by pattern: `keys()` and a page that never lists
+        // by pattern do without it.
+        const { compileGlob } = await import("./glob.js");
+        const glob = compileGlob(target.key, { recursive: options.recursive });
+        return { target, prefix: glob.prefix, shallow: glob.shallow, matches: (key) => glob.matches(key) };
+      },
+      options,
+      (err) => this.#typed(err, "list", pattern, options?.signal),
+    );
   }
 
   /** Size, modification time, ETag and content type of the file a key names. */
@@ -492,19 +481,6 @@ export class AutoStore implements AsyncDisposable {
   ): Promise<T> {
     try {
       return await run();
-    } catch (err) {
-      throw this.#typed(err, action, key, options.signal);
-    }
-  }
-
-  async *#guardIterable<T>(
-    action: string,
-    key: unknown,
-    options: { signal?: AbortSignal },
-    run: () => AsyncIterable<T>,
-  ): AsyncIterable<T> {
-    try {
-      yield* run();
     } catch (err) {
       throw this.#typed(err, action, key, options.signal);
     }

@@ -86,6 +86,11 @@ export class HandlerRegistry {
     return undefined;
   }
 
+  /** The key without its registered extension; the key itself when it has none. */
+  bareKey(key: string): string {
+    return this.splitKey(key)?.bare ?? key;
+  }
+
   /** The extension named by a `format` option: `"parquet"`, `".parquet"` or `"sparse.npz"`. */
   normalizeFormat(format: string): string {
     const ext = `.${format.replace(/^\./, "").toLowerCase()}`;
