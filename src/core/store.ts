@@ -35,13 +35,14 @@ import {
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler, HandlerContext } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
+import { borrowing, handOver, isTextCodec } from "./handover.js";
 import { showKey, validatePrefix } from "./keys.js";
 import { bareKeys, matchingFiles } from "./listing.js";
 import type { Logger, Options, OptionsInit } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
 import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
-import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
+import { findVariants, type ResolvedFile, resolveByExtension, resolveForRead } from "./resolve.js";
 import { Router, type Target } from "./router.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
 import { type BackendFactory, type BuiltinKind, registerSchemeFactory } from "./schemes.js";
@@ -56,6 +57,10 @@ const SET_OPTIONS = { format: "string", schema: "schema", onProgress: "function"
   string,
   CallOptionKind
 >;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
 
 /** Extensions of the files a folder dataset is made of. */
 export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arrow", ".feather"];
@@ -154,38 +159,51 @@ export class AutoStore implements AsyncDisposable {
   async get<T = unknown>(key: string, options?: GetOptions & { schema?: undefined }): Promise<T>;
   async get(key: string, options: GetOptions & { schema?: StandardSchemaV1 } = {}): Promise<unknown> {
     checkCallOptions("get", options, GET_OPTIONS);
-    return this.#guard("read", key, options, () => this.#get(key, options));
+    // No closure or extra layer per call: this is the hot path of small values.
+    try {
+      return await this.#get(key, options);
+    } catch (err) {
+      throw this.#typed(err, "read", key, options.signal);
+    }
   }
 
   async #get(key: string, options: GetOptions & { schema?: StandardSchemaV1 }): Promise<unknown> {
     const target = this.#target(key, { allowTrailingSlash: true });
     const signal = options.signal;
     if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
-    let file: ResolvedFile;
-    try {
-      file = await this.#resolve(target, {
-        signal,
-        format: options.format,
-        ignoreCache: options.ignoreCache,
-      });
-    } catch (err) {
-      // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
-      if (
-        err instanceof KeyNotFoundError &&
-        (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
-      ) {
-        return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
+    // A key with its extension names its file: no lookup, no await.
+    let file =
+      options.format === undefined
+        ? resolveByExtension(target.backend, target.key, this.#handlers)
+        : undefined;
+    if (file === undefined) {
+      try {
+        file = await this.#resolve(target, {
+          signal,
+          format: options.format,
+          ignoreCache: options.ignoreCache,
+        });
+      } catch (err) {
+        // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
+        if (
+          err instanceof KeyNotFoundError &&
+          (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
+        ) {
+          return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
+        }
+        throw this.#withContext(err, target, "read");
       }
-      throw this.#withContext(err, target, "read");
     }
-    const result = await target.backend.read(file.key, {
-      signal,
-      onProgress: options.onProgress,
-      ignoreCache: options.ignoreCache,
-    });
+    const handler = file.ext === undefined ? undefined : this.#handlers.forReading(file.ext);
+    const read = { signal, onProgress: options.onProgress, ignoreCache: options.ignoreCache };
+    // A text codec turns the bytes into a string at once: the backend may lend its own array.
+    const result = await target.backend.read(
+      file.key,
+      handler && isTextCodec(handler) ? borrowing(read) : read,
+    );
     const bytes = await result.bytes();
-    const value =
-      file.ext === undefined ? bytes : await this.#decode(target, file.key, file.ext, bytes, signal);
+    let value = file.ext === undefined ? bytes : this.#decodeNow(target, file.key, file.ext, bytes, signal);
+    if (isThenable(value)) value = await value;
     if (!options.schema) return value;
     return validateWithSchema(options.schema, value, {
       action: "read",
@@ -200,7 +218,11 @@ export class AutoStore implements AsyncDisposable {
    */
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<string> {
     checkCallOptions("set", options, SET_OPTIONS);
-    return this.#guard("write", key, options, () => this.#set(key, value, options));
+    try {
+      return await this.#set(key, value, options);
+    } catch (err) {
+      throw this.#typed(err, "write", key, options.signal);
+    }
   }
 
   async #set(key: string, value: unknown, options: SetOptions): Promise<string> {
@@ -209,11 +231,12 @@ export class AutoStore implements AsyncDisposable {
     if (options.schema) {
       value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
     }
-    const { handler, ext, fileKey, bare } = this.#writerFor(target, value, options.format);
+    const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
     const bytes = await this.#encode(target, fileKey, ext, handler, value, signal);
-    const bareKey = bare ? target.key : (this.#handlers.splitKey(fileKey)?.bare ?? fileKey);
     await withKeyLock(target.backend, bareKey, async () => {
-      const written = await target.backend.write(fileKey, bytes, { signal, onProgress: options.onProgress });
+      // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
+      const body = isTextCodec(handler) ? handOver(bytes) : bytes;
+      const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
       noteWrite(target.backend, written);
       if (bare) await this.#keepNewest(target, bareKey, written, signal);
     });
@@ -518,14 +541,16 @@ export class AutoStore implements AsyncDisposable {
       if (format !== undefined) {
         const ext = this.#handlers.normalizeFormat(format);
         const handler = this.#handlers.forWritingExtension(ext, value);
-        return { handler, ext, fileKey: split ? target.key : target.key + ext, bare: !split };
+        return split
+          ? { handler, ext, fileKey: target.key, bare: false, bareKey: split.bare }
+          : { handler, ext, fileKey: target.key + ext, bare: true, bareKey: target.key };
       }
       if (split) {
         const handler = this.#handlers.forWritingExtension(split.ext, value);
-        return { handler, ext: split.ext, fileKey: target.key, bare: false };
+        return { handler, ext: split.ext, fileKey: target.key, bare: false, bareKey: split.bare };
       }
       const { handler, ext } = this.#handlers.forWritingValue(value);
-      return { handler, ext, fileKey: target.key + ext, bare: true };
+      return { handler, ext, fileKey: target.key + ext, bare: true, bareKey: target.key };
     } catch (err) {
       throw this.#withContext(err, target, "write");
     }
@@ -560,18 +585,32 @@ export class AutoStore implements AsyncDisposable {
   }
 
   async #decode(target: Target, fileKey: string, ext: string, bytes: Uint8Array, signal?: AbortSignal) {
+    return this.#decodeNow(target, fileKey, ext, bytes, signal);
+  }
+
+  /** Decodes with the extension's handler; the value itself, not a promise, where the handler is synchronous. */
+  #decodeNow(target: Target, fileKey: string, ext: string, bytes: Uint8Array, signal?: AbortSignal): unknown {
     const handler = this.#handlers.forReading(ext);
+    let decoded: unknown;
     try {
-      return await handler.decode(bytes, ext, this.#handlerContext(target, fileKey, signal));
+      decoded = handler.decode(bytes, ext, this.#handlerContext(target, fileKey, signal));
     } catch (err) {
-      if (isAutoStoreError(err) || signal?.aborted) throw err;
-      const context = this.#context(target, fileKey);
-      throw new DecodeError(`read ${context.uri}: not valid ${ext.slice(1)}: ${describeCause(err)}`, {
-        ...context,
-        format: ext.slice(1),
-        cause: err,
-      });
+      throw this.#decodeError(err, target, fileKey, ext, signal);
     }
+    if (!isThenable(decoded)) return decoded;
+    return Promise.resolve(decoded).catch((err: unknown) => {
+      throw this.#decodeError(err, target, fileKey, ext, signal);
+    });
+  }
+
+  #decodeError(err: unknown, target: Target, fileKey: string, ext: string, signal?: AbortSignal): unknown {
+    if (isAutoStoreError(err) || signal?.aborted) return err;
+    const context = this.#context(target, fileKey);
+    return new DecodeError(`read ${context.uri}: not valid ${ext.slice(1)}: ${describeCause(err)}`, {
+      ...context,
+      format: ext.slice(1),
+      cause: err,
+    });
   }
 
   async #encode(

@@ -22,12 +22,30 @@ import {
   type WriteOptions,
 } from "../backend.js";
 import { AutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
+import { isBorrowing, takeHandedOver } from "../handover.js";
 import { validateKey, validatePrefix } from "../keys.js";
-import { contentTypeFor } from "../mime.js";
+import { contentTypeFor, knownContentType } from "../mime.js";
 
+// Default options, shared: no object per call.
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A stored object: its bytes and what its metadata is made of (a fresh object per answer). */
 interface Entry {
   data: Uint8Array;
-  meta: ObjectMeta;
+  modifiedTime: number;
+  etag: string;
+  contentType: string;
+}
+
+/** The metadata of an entry as a new object, which the caller may change freely. */
+function metaOf(key: string, entry: Entry): ObjectMeta {
+  return {
+    key,
+    size: entry.data.length,
+    modifiedTime: new Date(entry.modifiedTime),
+    etag: entry.etag,
+    contentType: entry.contentType,
+  };
 }
 
 /**
@@ -70,6 +88,43 @@ class Space {
     if (indexed) return [...indexed].sort();
     if (prefix.endsWith(".")) return [];
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+}
+
+/**
+ * A whole body held in memory, as `bytesResult` makes one, with its methods on the class: no closures
+ * per read.
+ */
+class BytesReadResult implements ReadResult {
+  readonly notModified = false;
+  #data: Uint8Array | undefined;
+
+  constructor(
+    readonly meta: ObjectMeta,
+    data: Uint8Array,
+  ) {
+    this.#data = data;
+  }
+
+  #take(): Uint8Array {
+    const data = this.#data;
+    if (data === undefined) throw new TypeError(`the body of ${this.meta.key} was already read`);
+    this.#data = undefined;
+    return data;
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return this.#take();
+  }
+
+  stream(): ReadableStream<Uint8Array> {
+    const body = this.#take();
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (body.length > 0) controller.enqueue(body);
+        controller.close();
+      },
+    });
   }
 }
 
@@ -125,10 +180,10 @@ export class MemoryBackend implements Backend {
     return { key, uri: this.uri(key), backend: this.scheme };
   }
 
-  async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
+  async read(key: string, options: ReadOptions = EMPTY): Promise<ReadResult> {
     throwIfAborted(options.signal);
     const entry = this.#get(key);
-    const meta = { ...entry.meta };
+    const meta = metaOf(key, entry);
     if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
       throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
         ...this.#context(key),
@@ -144,47 +199,52 @@ export class MemoryBackend implements Backend {
       options.onProgress?.({ loaded: part.length, total: part.length });
       return bytesResult(meta, part, range);
     }
-    // The copy is the whole transfer: one event, at its end.
+    // The copy is the whole transfer: one event, at its end. A borrowing caller (see handover.ts)
+    // decodes the bytes at once and keeps no reference: it gets them without a copy.
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-    return bytesResult(meta, entry.data.slice());
+    return new BytesReadResult(meta, isBorrowing(options) ? entry.data : entry.data.slice());
   }
 
   async write(
     key: string,
     body: Uint8Array | ReadableStream<Uint8Array>,
-    options: WriteOptions = {},
+    options: WriteOptions = EMPTY,
   ): Promise<ObjectMeta> {
     validateKey(key);
     throwIfAborted(options.signal);
+    // A copy, so that a caller changing its array later cannot change the stored object; not for bytes
+    // the store handed over (see handover.ts).
     const data =
       body instanceof Uint8Array
-        ? body.slice()
+        ? takeHandedOver(body)
+          ? body
+          : body.slice()
         : await collectStream(body, {
             signal: options.signal,
             total: options.size,
             onProgress: options.onProgress,
           });
-    // Before the existence check: no await may come between the check and the write.
-    const contentType = options.contentType ?? (await contentTypeFor(key));
+    // Before the existence check: no await may come between the check and the write. The common
+    // types are known at once; only others wait for the full table.
+    const contentType = options.contentType ?? knownContentType(key) ?? (await contentTypeFor(key));
     throwIfAborted(options.signal);
     if (options.mode === "create" && this.#space.objects.has(key)) {
       throw new AutoStoreError(`already exists: ${this.uri(key)}`, { ...this.#context(key), status: 412 });
     }
-    const meta: ObjectMeta = {
-      key,
-      size: data.length,
-      modifiedTime: new Date(),
+    const entry: Entry = {
+      data,
+      modifiedTime: Date.now(),
       etag: `"m${(++generation).toString(16)}-${data.length.toString(16)}"`,
       contentType,
     };
-    this.#space.set(key, { data, meta });
+    this.#space.set(key, entry);
     if (body instanceof Uint8Array) options.onProgress?.({ loaded: data.length, total: data.length });
-    return { ...meta };
+    return metaOf(key, entry);
   }
 
-  async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
+  async head(key: string, options: CallOptions = EMPTY): Promise<ObjectMeta> {
     throwIfAborted(options.signal);
-    return { ...this.#get(key).meta };
+    return metaOf(key, this.#get(key));
   }
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
@@ -205,20 +265,20 @@ export class MemoryBackend implements Backend {
         }
       }
       const entry = this.#space.objects.get(key);
-      if (entry) yield { ...entry.meta };
+      if (entry) yield metaOf(key, entry);
     }
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const entry = this.#get(key);
-    if (options.ifMatch !== undefined && !sameEtag(entry.meta.etag, options.ifMatch)) return;
+    if (options.ifMatch !== undefined && !sameEtag(entry.etag, options.ifMatch)) return;
     this.#space.delete(key);
   }
 
   async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
     const source = this.#get(from);
     validateKey(to);
-    return this.write(to, source.data, { ...options, contentType: source.meta.contentType });
+    return this.write(to, source.data, { ...options, contentType: source.contentType });
   }
 }

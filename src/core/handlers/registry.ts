@@ -142,7 +142,9 @@ export class HandlerRegistry {
    */
   forWritingExtension(ext: string, value: unknown): DataHandler {
     const owners = this.#byExtension.get(ext);
-    const handler = owners?.find((h) => h.canHandleData(value)) ?? owners?.[0];
+    // One owner writes whatever the value: no test of it (a JSON value's would walk it whole).
+    const handler =
+      owners?.length === 1 ? owners[0] : (owners?.find((h) => h.canHandleData(value)) ?? owners?.[0]);
     if (!handler) throw new UnsupportedFormatError(`no handler writes '${ext}' files`);
     return handler;
   }
