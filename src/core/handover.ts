@@ -41,9 +41,13 @@ export function takeHandedOver(bytes: Uint8Array): boolean {
   return handedOver.delete(bytes);
 }
 
-/** Read options whose caller decodes the body at once, and neither keeps nor changes it. */
-export function borrowing<T extends object>(options: T): T & { [BORROW]: true } {
-  return { ...options, [BORROW]: true };
+/**
+ * Marks read options whose caller decodes the body at once, and neither keeps nor changes it. The
+ * mark is added to the caller's own object (a copy by spreading was slower than the copy it saves).
+ */
+export function borrowing<T extends object>(options: T): T {
+  (options as { [BORROW]?: boolean })[BORROW] = true;
+  return options;
 }
 
 /** True when a read with these options may answer with the stored array itself. */
