@@ -16,6 +16,8 @@ export const TEMP_PREFIX = ".autostore-tmp-";
 
 const URI_PATTERN = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
 const encoder = new TextEncoder();
+// The last key `validateKey` accepted under the strictest rules.
+let lastAccepted: string | undefined;
 
 /** A URI split into its scheme and what follows `scheme://`. */
 export interface ParsedUri {
@@ -49,6 +51,9 @@ export function validateKey(
   options: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {},
 ): string {
   // Runs on every call, often many times per call: no closures or allocations on the accepting path.
+  // The store checks a key, then its backend checks the same string again: the second time is one
+  // comparison (of two references, mostly).
+  if (key === lastAccepted) return key;
   if (typeof key !== "string") refuse(key, "a key must be a string");
   if (key === "") {
     if (options.allowEmpty) return key;
@@ -87,6 +92,8 @@ export function validateKey(
     }
     start = slash + 1;
   }
+  // Valid under the strictest rules (no trailing slash, not empty): valid under any.
+  if (end === key.length) lastAccepted = key;
   return key;
 }
 

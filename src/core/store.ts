@@ -232,7 +232,8 @@ export class AutoStore implements AsyncDisposable {
       value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
     }
     const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
-    const bytes = await this.#encode(target, fileKey, ext, handler, value, signal);
+    let bytes = this.#encodeNow(target, fileKey, ext, handler, value, signal);
+    if (isThenable(bytes)) bytes = await bytes;
     await withKeyLock(target.backend, bareKey, async () => {
       // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
       const body = isTextCodec(handler) ? handOver(bytes) : bytes;
@@ -621,16 +622,37 @@ export class AutoStore implements AsyncDisposable {
     value: unknown,
     signal?: AbortSignal,
   ): Promise<Uint8Array> {
+    return this.#encodeNow(target, fileKey, ext, handler, value, signal);
+  }
+
+  /** Encodes with a handler; the bytes themselves, not a promise, where the handler is synchronous. */
+  #encodeNow(
+    target: Target,
+    fileKey: string,
+    ext: string,
+    handler: DataHandler,
+    value: unknown,
+    signal?: AbortSignal,
+  ): Uint8Array | Promise<Uint8Array> {
+    let encoded: Uint8Array | Promise<Uint8Array>;
     try {
-      return await handler.encode(value, ext, this.#handlerContext(target, fileKey, signal));
+      encoded = handler.encode(value, ext, this.#handlerContext(target, fileKey, signal));
     } catch (err) {
-      if (isAutoStoreError(err) || signal?.aborted) throw err;
-      const context = this.#context(target, fileKey);
-      const message = `write ${context.uri}: cannot encode as ${ext.slice(1)}: ${describeCause(err)}`;
-      // A TypeError means the value is of a kind this format cannot hold; anything else is a codec failure.
-      if (err instanceof TypeError) throw new UnsupportedFormatError(message, { ...context, cause: err });
-      throw new DecodeError(message, { ...context, format: ext.slice(1), cause: err });
+      throw this.#encodeError(err, target, fileKey, ext, signal);
     }
+    if (!isThenable(encoded)) return encoded;
+    return Promise.resolve(encoded).catch((err: unknown) => {
+      throw this.#encodeError(err, target, fileKey, ext, signal);
+    });
+  }
+
+  #encodeError(err: unknown, target: Target, fileKey: string, ext: string, signal?: AbortSignal): unknown {
+    if (isAutoStoreError(err) || signal?.aborted) return err;
+    const context = this.#context(target, fileKey);
+    const message = `write ${context.uri}: cannot encode as ${ext.slice(1)}: ${describeCause(err)}`;
+    // A TypeError means the value is of a kind this format cannot hold; anything else is a codec failure.
+    if (err instanceof TypeError) return new UnsupportedFormatError(message, { ...context, cause: err });
+    return new DecodeError(message, { ...context, format: ext.slice(1), cause: err });
   }
 
   /**

@@ -97,18 +97,27 @@ class Space {
  */
 class BytesReadResult implements ReadResult {
   readonly notModified = false;
+  readonly #key: string;
+  // The entry as it was read: a later write replaces the map's entry, never changes this one.
+  readonly #entry: Entry;
   #data: Uint8Array | undefined;
+  #meta: ObjectMeta | undefined;
 
-  constructor(
-    readonly meta: ObjectMeta,
-    data: Uint8Array,
-  ) {
+  constructor(key: string, entry: Entry, data: Uint8Array) {
+    this.#key = key;
+    this.#entry = entry;
     this.#data = data;
+  }
+
+  /** Made when first asked for: a store decoding the body never asks. */
+  get meta(): ObjectMeta {
+    this.#meta ??= metaOf(this.#key, this.#entry);
+    return this.#meta;
   }
 
   #take(): Uint8Array {
     const data = this.#data;
-    if (data === undefined) throw new TypeError(`the body of ${this.meta.key} was already read`);
+    if (data === undefined) throw new TypeError(`the body of ${this.#key} was already read`);
     this.#data = undefined;
     return data;
   }
@@ -183,26 +192,25 @@ export class MemoryBackend implements Backend {
   async read(key: string, options: ReadOptions = EMPTY): Promise<ReadResult> {
     throwIfAborted(options.signal);
     const entry = this.#get(key);
-    const meta = metaOf(key, entry);
-    if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
+    if (options.ifMatch !== undefined && options.ifMatch !== entry.etag) {
       throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
         ...this.#context(key),
         status: 412,
       });
     }
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === meta.etag)
-      return notModifiedResult(meta);
+    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === entry.etag)
+      return notModifiedResult(metaOf(key, entry));
     // Copies, so that a caller mutating what it read cannot change the stored object.
     if (options.range) {
       const range = resolveRange(options.range, entry.data.length);
       const part = entry.data.slice(range.start, range.end);
       options.onProgress?.({ loaded: part.length, total: part.length });
-      return bytesResult(meta, part, range);
+      return bytesResult(metaOf(key, entry), part, range);
     }
     // The copy is the whole transfer: one event, at its end. A borrowing caller (see handover.ts)
     // decodes the bytes at once and keeps no reference: it gets them without a copy.
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-    return new BytesReadResult(meta, isBorrowing(options) ? entry.data : entry.data.slice());
+    return new BytesReadResult(key, entry, isBorrowing(options) ? entry.data : entry.data.slice());
   }
 
   async write(
