@@ -19,13 +19,12 @@ import {
 } from "./backend.js";
 import { CachedBackend } from "./cache/cached-backend.js";
 import { type CallOptionKind, checkCallOptions } from "./call-options.js";
+import { contextOf, decodeWith, encodeWith, isThenable } from "./coding.js";
 import {
   AmbiguousKeyError,
   AutoStoreError,
   asCallError,
   ConfigError,
-  DecodeError,
-  describeCause,
   InvalidKeyError,
   isAutoStoreError,
   KeyNotFoundError,
@@ -33,7 +32,7 @@ import {
   UnsupportedOperationError,
 } from "./errors.js";
 import { builtinHandlers } from "./handlers/builtins.js";
-import type { DataHandler, HandlerContext } from "./handlers/handler.js";
+import type { DataHandler } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { borrowing, handOver, isTextCodec } from "./handover.js";
 import { showKey, validatePrefix } from "./keys.js";
@@ -57,10 +56,6 @@ const SET_OPTIONS = { format: "string", schema: "schema", onProgress: "function"
   string,
   CallOptionKind
 >;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
 
 /** Extensions of the files a folder dataset is made of. */
 export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arrow", ".feather"];
@@ -202,7 +197,10 @@ export class AutoStore implements AsyncDisposable {
       handler && isTextCodec(handler) ? borrowing(read) : read,
     );
     const bytes = await result.bytes();
-    let value = file.ext === undefined ? bytes : this.#decodeNow(target, file.key, file.ext, bytes, signal);
+    let value =
+      handler === undefined || file.ext === undefined
+        ? bytes
+        : decodeWith(handler, target, file.key, file.ext, bytes, signal);
     if (isThenable(value)) value = await value;
     if (!options.schema) return value;
     return validateWithSchema(options.schema, value, {
@@ -232,7 +230,7 @@ export class AutoStore implements AsyncDisposable {
       value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
     }
     const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
-    let bytes = this.#encodeNow(target, fileKey, ext, handler, value, signal);
+    let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
     if (isThenable(bytes)) bytes = await bytes;
     await withKeyLock(target.backend, bareKey, async () => {
       // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
@@ -393,10 +391,10 @@ export class AutoStore implements AsyncDisposable {
     bindStoreInternals({
       locate: (store, key) => store.#target(key, { allowEmpty: true }),
       handlers: (store) => store.#handlers,
-      decode: (store, target, fileKey, ext, bytes, signal) =>
-        store.#decode(target, fileKey, ext, bytes, signal),
-      encode: (store, target, fileKey, ext, value, signal) =>
-        store.#encode(target, fileKey, ext, store.#handlers.forWritingExtension(ext, value), value, signal),
+      decode: async (store, target, fileKey, ext, bytes, signal) =>
+        decodeWith(store.#handlers.forReading(ext), target, fileKey, ext, bytes, signal),
+      encode: async (store, target, fileKey, ext, value, signal) =>
+        encodeWith(store.#handlers.forWritingExtension(ext, value), target, fileKey, ext, value, signal),
       create: (root) => new AutoStore(root),
     });
   }
@@ -571,88 +569,12 @@ export class AutoStore implements AsyncDisposable {
   }
 
   #context(target: Target, fileKey = target.key) {
-    return { key: target.outward(fileKey), uri: target.backend.uri(fileKey), backend: target.backend.scheme };
+    return contextOf(target, fileKey);
   }
 
   #notFound(target: Target): KeyNotFoundError {
     const context = this.#context(target);
     return new KeyNotFoundError(`not found: ${context.uri}`, context);
-  }
-
-  #handlerContext(target: Target, fileKey: string, signal?: AbortSignal): HandlerContext {
-    const context: HandlerContext = { key: target.outward(fileKey), uri: target.backend.uri(fileKey) };
-    if (signal) context.signal = signal;
-    return context;
-  }
-
-  async #decode(target: Target, fileKey: string, ext: string, bytes: Uint8Array, signal?: AbortSignal) {
-    return this.#decodeNow(target, fileKey, ext, bytes, signal);
-  }
-
-  /** Decodes with the extension's handler; the value itself, not a promise, where the handler is synchronous. */
-  #decodeNow(target: Target, fileKey: string, ext: string, bytes: Uint8Array, signal?: AbortSignal): unknown {
-    const handler = this.#handlers.forReading(ext);
-    let decoded: unknown;
-    try {
-      decoded = handler.decode(bytes, ext, this.#handlerContext(target, fileKey, signal));
-    } catch (err) {
-      throw this.#decodeError(err, target, fileKey, ext, signal);
-    }
-    if (!isThenable(decoded)) return decoded;
-    return Promise.resolve(decoded).catch((err: unknown) => {
-      throw this.#decodeError(err, target, fileKey, ext, signal);
-    });
-  }
-
-  #decodeError(err: unknown, target: Target, fileKey: string, ext: string, signal?: AbortSignal): unknown {
-    if (isAutoStoreError(err) || signal?.aborted) return err;
-    const context = this.#context(target, fileKey);
-    return new DecodeError(`read ${context.uri}: not valid ${ext.slice(1)}: ${describeCause(err)}`, {
-      ...context,
-      format: ext.slice(1),
-      cause: err,
-    });
-  }
-
-  async #encode(
-    target: Target,
-    fileKey: string,
-    ext: string,
-    handler: DataHandler,
-    value: unknown,
-    signal?: AbortSignal,
-  ): Promise<Uint8Array> {
-    return this.#encodeNow(target, fileKey, ext, handler, value, signal);
-  }
-
-  /** Encodes with a handler; the bytes themselves, not a promise, where the handler is synchronous. */
-  #encodeNow(
-    target: Target,
-    fileKey: string,
-    ext: string,
-    handler: DataHandler,
-    value: unknown,
-    signal?: AbortSignal,
-  ): Uint8Array | Promise<Uint8Array> {
-    let encoded: Uint8Array | Promise<Uint8Array>;
-    try {
-      encoded = handler.encode(value, ext, this.#handlerContext(target, fileKey, signal));
-    } catch (err) {
-      throw this.#encodeError(err, target, fileKey, ext, signal);
-    }
-    if (!isThenable(encoded)) return encoded;
-    return Promise.resolve(encoded).catch((err: unknown) => {
-      throw this.#encodeError(err, target, fileKey, ext, signal);
-    });
-  }
-
-  #encodeError(err: unknown, target: Target, fileKey: string, ext: string, signal?: AbortSignal): unknown {
-    if (isAutoStoreError(err) || signal?.aborted) return err;
-    const context = this.#context(target, fileKey);
-    const message = `write ${context.uri}: cannot encode as ${ext.slice(1)}: ${describeCause(err)}`;
-    // A TypeError means the value is of a kind this format cannot hold; anything else is a codec failure.
-    if (err instanceof TypeError) return new UnsupportedFormatError(message, { ...context, cause: err });
-    return new DecodeError(message, { ...context, format: ext.slice(1), cause: err });
   }
 
   /**
