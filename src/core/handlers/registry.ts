@@ -80,41 +80,45 @@ export class HandlerRegistry {
 
   /** Splits a key into bare key and registered extension, or undefined when none matches. */
   splitKey(key: string): SplitKey | undefined {
+    const ext = this.#extensionOf(key);
+    return ext === undefined ? undefined : { bare: key.slice(0, key.length - ext.length), ext };
+  }
+
+  /** The key without its registered extension; the key itself when it has none. */
+  bareKey(key: string): string {
+    const ext = this.#extensionOf(key);
+    return ext === undefined ? key : key.slice(0, key.length - ext.length);
+  }
+
+  /** The registered extension a key ends with (longest first), leaving a non-empty name; or undefined. */
+  #extensionOf(key: string): string | undefined {
     const nameStart = key.lastIndexOf("/") + 1;
     const dot = key.lastIndexOf(".");
     if (dot <= nameStart) return undefined; // no extension, or a dotfile such as `.json`
     const length = key.length;
     for (let i = dot + 1; i < length; i++) {
       // Beyond ASCII, lower-casing is not per character (the Kelvin sign K is a `k`).
-      if (key.charCodeAt(i) > 127) return this.#splitFolded(key, nameStart, dot);
+      if (key.charCodeAt(i) > 127) return this.#extensionFolded(key, nameStart, dot);
     }
     const candidates = this.#byTail.get(tailId(asciiLower(key.charCodeAt(dot + 1)), length - dot));
     if (!candidates) return undefined;
     for (const ext of candidates) {
-      // The extension must leave a non-empty name.
       const start = length - ext.length;
-      if (start > nameStart && endsWithAsciiFolded(key, start, ext)) {
-        return { bare: key.slice(0, start), ext };
-      }
+      if (start > nameStart && endsWithAsciiFolded(key, start, ext)) return ext;
     }
     return undefined;
   }
 
-  /** {@link splitKey} for a key whose last segment is not ASCII: full Unicode lower-casing. */
-  #splitFolded(key: string, nameStart: number, dot: number): SplitKey | undefined {
+  /** {@link #extensionOf} for a key whose last segment is not ASCII: full Unicode lower-casing. */
+  #extensionFolded(key: string, nameStart: number, dot: number): string | undefined {
     const candidates = this.#byLastSegment.get(key.slice(dot).toLowerCase());
     if (!candidates) return undefined;
     for (const ext of candidates) {
       if (key.length - ext.length > nameStart && key.slice(key.length - ext.length).toLowerCase() === ext) {
-        return { bare: key.slice(0, key.length - ext.length), ext };
+        return ext;
       }
     }
     return undefined;
-  }
-
-  /** The key without its registered extension; the key itself when it has none. */
-  bareKey(key: string): string {
-    return this.splitKey(key)?.bare ?? key;
   }
 
   /** The extension named by a `format` option: `"parquet"`, `".parquet"` or `"sparse.npz"`. */
