@@ -6,6 +6,7 @@
 import { runScenarios } from "./harness.js";
 import "./local.js";
 import "./memory.js";
+import "./memory-roundtrip.js";
 import "./s3.js";
 import "./s3-memory.js";
 import "./bare-keys.js";
