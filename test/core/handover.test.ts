@@ -64,4 +64,13 @@ describe("memory store copies", () => {
     kept[0] = 0x4b; // "K"
     expect(await store.get("x.hold")).toBe("kept");
   });
+
+  it("answers reads with plain objects that wrappers may spread or take apart", async () => {
+    const { store, name } = fresh();
+    await store.set("p.json", { a: 1 });
+    const backend = new MemoryBackend(name);
+    const { meta, bytes } = { ...(await backend.read("p.json")) };
+    expect(meta).toMatchObject({ key: "p.json", size: 7, contentType: "application/json" });
+    expect(new TextDecoder().decode(await bytes())).toBe('{"a":1}');
+  });
 });

@@ -91,52 +91,6 @@ class Space {
   }
 }
 
-/**
- * A whole body held in memory, as `bytesResult` makes one, with its methods on the class: no closures
- * per read.
- */
-class BytesReadResult implements ReadResult {
-  readonly notModified = false;
-  readonly #key: string;
-  // The entry as it was read: a later write replaces the map's entry, never changes this one.
-  readonly #entry: Entry;
-  #data: Uint8Array | undefined;
-  #meta: ObjectMeta | undefined;
-
-  constructor(key: string, entry: Entry, data: Uint8Array) {
-    this.#key = key;
-    this.#entry = entry;
-    this.#data = data;
-  }
-
-  /** Made when first asked for: a store decoding the body never asks. */
-  get meta(): ObjectMeta {
-    this.#meta ??= metaOf(this.#key, this.#entry);
-    return this.#meta;
-  }
-
-  #take(): Uint8Array {
-    const data = this.#data;
-    if (data === undefined) throw new TypeError(`the body of ${this.#key} was already read`);
-    this.#data = undefined;
-    return data;
-  }
-
-  async bytes(): Promise<Uint8Array> {
-    return this.#take();
-  }
-
-  stream(): ReadableStream<Uint8Array> {
-    const body = this.#take();
-    return new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (body.length > 0) controller.enqueue(body);
-        controller.close();
-      },
-    });
-  }
-}
-
 const namedSpaces = new Map<string, Space>();
 let generation = 0;
 
@@ -210,7 +164,7 @@ export class MemoryBackend implements Backend {
     // The copy is the whole transfer: one event, at its end. A borrowing caller (see handover.ts)
     // decodes the bytes at once and keeps no reference: it gets them without a copy.
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-    return new BytesReadResult(key, entry, isBorrowing(options) ? entry.data : entry.data.slice());
+    return bytesResult(metaOf(key, entry), isBorrowing(options) ? entry.data : entry.data.slice());
   }
 
   async write(
