@@ -319,8 +319,10 @@ export class DiskBackend implements Backend {
     return listDisk(this.#listing, prefix, options);
   }
 
-  /** The listing of {@link DiskBackend.list} in pages (see `core/pages.ts`). */
+  /** The listing of {@link DiskBackend.list} in pages (see `core/listing.ts`). */
   listPages(prefix: string, options: ListOptions = {}): AsyncIterable<Array<ListedObject | CommonPrefix>> {
+    // A subclass that lists its own way is listed its way.
+    if (this.list !== DiskBackend.prototype.list) return onePerPage(this.list(prefix, options));
     return listDiskPages(this.#listing, prefix, options);
   }
 
@@ -605,6 +607,10 @@ export class DiskBackend implements Backend {
 export function isInside(realRoot: string, real: string): boolean {
   // A root of `/` ends in the separator already.
   return real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
+}
+
+async function* onePerPage<T>(entries: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const entry of entries) yield [entry];
 }
 
 function missingAsUndefined(err: unknown): undefined {

@@ -126,3 +126,26 @@ describe("disk listing in pages", () => {
     expect(keys.filter((key) => key === "c")).toHaveLength(1);
   });
 });
+
+describe("disk listing of a subclass", () => {
+  it("lists through the subclass's own `list`", async () => {
+    const dir = await tempDir();
+    try {
+      await writeFile(join(dir.path, "a.json"), "{}");
+      await writeFile(join(dir.path, "hidden.json"), "{}");
+      class Filtered extends DiskBackend {
+        override async *list(prefix: string, options = {}) {
+          for await (const entry of super.list(prefix, options)) {
+            if (!("key" in entry) || !entry.key.startsWith("hidden")) yield entry;
+          }
+        }
+      }
+      const filtered = new Filtered(dir.path);
+      const pages: unknown[] = [];
+      for await (const page of filtered.listPages("")) pages.push(...page);
+      expect(pages).toEqual([{ key: "a.json" }]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
