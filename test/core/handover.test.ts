@@ -72,5 +72,12 @@ describe("memory store copies", () => {
     const { meta, bytes } = { ...(await backend.read("p.json")) };
     expect(meta).toMatchObject({ key: "p.json", size: 7, contentType: "application/json" });
     expect(new TextDecoder().decode(await bytes())).toBe('{"a":1}');
+    // Metadata is made when asked for, yet reads as a property: the same object each time, replaceable.
+    const result = await backend.read("p.json");
+    expect(result.meta).toBe(result.meta);
+    result.meta = { ...result.meta, size: 0 };
+    expect(result.meta.size).toBe(0);
+    await store.set("p.json", { a: 22 });
+    expect((await backend.read("p.json")).meta.size).toBe(8);
   });
 });

@@ -91,6 +91,52 @@ class Space {
   }
 }
 
+/**
+ * The answer of a whole read, as `bytesResult` makes one (a plain object whose parts wrappers may
+ * spread or take apart), with its metadata made when first asked for: a store decoding the body
+ * never asks. Methods, not arrow functions: a build that keeps function names wraps each arrow.
+ */
+function wholeBody(key: string, entry: Entry, data: Uint8Array): ReadResult {
+  const state: BodyState = { key, entry, data, meta: undefined };
+  return {
+    get meta(): ObjectMeta {
+      state.meta ??= metaOf(state.key, state.entry);
+      return state.meta;
+    },
+    set meta(meta: ObjectMeta) {
+      state.meta = meta;
+    },
+    notModified: false,
+    async bytes() {
+      return takeBody(state);
+    },
+    stream() {
+      const body = takeBody(state);
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (body.length > 0) controller.enqueue(body);
+          controller.close();
+        },
+      });
+    },
+  };
+}
+
+interface BodyState {
+  key: string;
+  // The entry as it was read: a later write replaces the map's entry, never changes this one.
+  entry: Entry;
+  data: Uint8Array | undefined;
+  meta: ObjectMeta | undefined;
+}
+
+function takeBody(state: BodyState): Uint8Array {
+  const data = state.data;
+  if (data === undefined) throw new TypeError(`the body of ${state.key} was already read`);
+  state.data = undefined;
+  return data;
+}
+
 const namedSpaces = new Map<string, Space>();
 let generation = 0;
 
@@ -164,7 +210,7 @@ export class MemoryBackend implements Backend {
     // The copy is the whole transfer: one event, at its end. A borrowing caller (see handover.ts)
     // decodes the bytes at once and keeps no reference: it gets them without a copy.
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-    return bytesResult(metaOf(key, entry), isBorrowing(options) ? entry.data : entry.data.slice());
+    return wholeBody(key, entry, isBorrowing(options) ? entry.data : entry.data.slice());
   }
 
   async write(
