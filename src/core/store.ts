@@ -154,59 +154,56 @@ export class AutoStore implements AsyncDisposable {
   async get<T = unknown>(key: string, options?: GetOptions & { schema?: undefined }): Promise<T>;
   async get(key: string, options: GetOptions & { schema?: StandardSchemaV1 } = {}): Promise<unknown> {
     checkCallOptions("get", options, GET_OPTIONS);
-    // No closure or extra layer per call: this is the hot path of small values.
+    // One async layer, no closure per call: this is the hot path of small values. Every promise
+    // returned below is awaited, so that its rejection is typed here.
     try {
-      return await this.#get(key, options);
+      const target = this.#target(key, { allowTrailingSlash: true });
+      const signal = options.signal;
+      if (target.key === "" || target.key.endsWith("/")) return await this.#openDataset(target, signal);
+      // A key with its extension names its file: no lookup, no await.
+      let file =
+        options.format === undefined
+          ? resolveByExtension(target.backend, target.key, this.#handlers)
+          : undefined;
+      if (file === undefined) {
+        try {
+          file = await this.#resolve(target, {
+            signal,
+            format: options.format,
+            ignoreCache: options.ignoreCache,
+          });
+        } catch (err) {
+          // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
+          if (
+            err instanceof KeyNotFoundError &&
+            (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
+          ) {
+            return await this.#openDataset({ ...target, key: `${target.key}/` }, signal);
+          }
+          throw this.#withContext(err, target, "read");
+        }
+      }
+      const handler = file.ext === undefined ? undefined : this.#handlers.forReading(file.ext);
+      const read = { signal, onProgress: options.onProgress, ignoreCache: options.ignoreCache };
+      // A text codec turns the bytes into a string at once: the backend may lend its own array.
+      const result = await target.backend.read(
+        file.key,
+        handler && isTextCodec(handler) ? borrowing(read) : read,
+      );
+      const bytes = await result.bytes();
+      let value =
+        handler === undefined || file.ext === undefined
+          ? bytes
+          : decodeWith(handler, target, file.key, file.ext, bytes, signal);
+      if (isThenable(value)) value = await value;
+      if (!options.schema) return value;
+      return await validateWithSchema(options.schema, value, {
+        action: "read",
+        ...this.#context(target, file.key),
+      });
     } catch (err) {
       throw this.#typed(err, "read", key, options.signal);
     }
-  }
-
-  async #get(key: string, options: GetOptions & { schema?: StandardSchemaV1 }): Promise<unknown> {
-    const target = this.#target(key, { allowTrailingSlash: true });
-    const signal = options.signal;
-    if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
-    // A key with its extension names its file: no lookup, no await.
-    let file =
-      options.format === undefined
-        ? resolveByExtension(target.backend, target.key, this.#handlers)
-        : undefined;
-    if (file === undefined) {
-      try {
-        file = await this.#resolve(target, {
-          signal,
-          format: options.format,
-          ignoreCache: options.ignoreCache,
-        });
-      } catch (err) {
-        // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
-        if (
-          err instanceof KeyNotFoundError &&
-          (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
-        ) {
-          return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
-        }
-        throw this.#withContext(err, target, "read");
-      }
-    }
-    const handler = file.ext === undefined ? undefined : this.#handlers.forReading(file.ext);
-    const read = { signal, onProgress: options.onProgress, ignoreCache: options.ignoreCache };
-    // A text codec turns the bytes into a string at once: the backend may lend its own array.
-    const result = await target.backend.read(
-      file.key,
-      handler && isTextCodec(handler) ? borrowing(read) : read,
-    );
-    const bytes = await result.bytes();
-    let value =
-      handler === undefined || file.ext === undefined
-        ? bytes
-        : decodeWith(handler, target, file.key, file.ext, bytes, signal);
-    if (isThenable(value)) value = await value;
-    if (!options.schema) return value;
-    return validateWithSchema(options.schema, value, {
-      action: "read",
-      ...this.#context(target, file.key),
-    });
   }
 
   /**
@@ -216,30 +213,30 @@ export class AutoStore implements AsyncDisposable {
    */
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<string> {
     checkCallOptions("set", options, SET_OPTIONS);
+    // One async layer, no closure per call (as in `get`).
     try {
-      return await this.#set(key, value, options);
+      const target = this.#target(key);
+      const signal = options.signal;
+      if (options.schema) {
+        value = await validateWithSchema(options.schema, value, {
+          action: "write",
+          ...this.#context(target),
+        });
+      }
+      const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
+      let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
+      if (isThenable(bytes)) bytes = await bytes;
+      await withKeyLock(target.backend, bareKey, async () => {
+        // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
+        const body = isTextCodec(handler) ? handOver(bytes) : bytes;
+        const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
+        noteWrite(target.backend, written);
+        if (bare) await this.#keepNewest(target, bareKey, written, signal);
+      });
+      return target.outward(fileKey);
     } catch (err) {
       throw this.#typed(err, "write", key, options.signal);
     }
-  }
-
-  async #set(key: string, value: unknown, options: SetOptions): Promise<string> {
-    const target = this.#target(key);
-    const signal = options.signal;
-    if (options.schema) {
-      value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
-    }
-    const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
-    let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
-    if (isThenable(bytes)) bytes = await bytes;
-    await withKeyLock(target.backend, bareKey, async () => {
-      // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
-      const body = isTextCodec(handler) ? handOver(bytes) : bytes;
-      const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
-      noteWrite(target.backend, written);
-      if (bare) await this.#keepNewest(target, bareKey, written, signal);
-    });
-    return target.outward(fileKey);
   }
 
   /** True when the key names a file (any representation of a bare key), or a folder for `dir/`. */
