@@ -11,6 +11,7 @@ import "./peers-memory.js";
 import "./peers-s3.js";
 import "./local.js";
 import "./memory.js";
+import "./memory-roundtrip.js";
 import "./s3.js";
 import "./s3-memory.js";
 import "./bare-keys.js";

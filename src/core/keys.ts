@@ -15,10 +15,9 @@ export const MAX_KEY_BYTES = 1024;
 export const TEMP_PREFIX = ".autostore-tmp-";
 
 const URI_PATTERN = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
-// C0 controls, DEL and C1 controls: never meaningful in a file name, and dangerous in logs/terminals.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 const encoder = new TextEncoder();
+// The last key `validateKey` accepted under the strictest rules.
+let lastAccepted: string | undefined;
 
 /** A URI split into its scheme and what follows `scheme://`. */
 export interface ParsedUri {
@@ -30,6 +29,8 @@ export interface ParsedUri {
 
 /** Splits `scheme://rest`; returns undefined for plain paths and keys (`./data`, `a/b.json`). */
 export function parseUri(value: string): ParsedUri | undefined {
+  // Most keys are plain: no pattern to run over them.
+  if (!value.includes("://")) return undefined;
   const match = URI_PATTERN.exec(value);
   if (!match) return undefined;
   return { scheme: (match[1] as string).toLowerCase(), rest: match[2] as string };
@@ -50,19 +51,30 @@ export function validateKey(
   options: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {},
 ): string {
   // Runs on every call, often many times per call: no closures or allocations on the accepting path.
+  // The store checks a key, then its backend checks the same string again: the second time is one
+  // comparison (of two references, mostly).
+  if (key === lastAccepted) return key;
   if (typeof key !== "string") refuse(key, "a key must be a string");
   if (key === "") {
     if (options.allowEmpty) return key;
     refuse(key, "the key is empty");
   }
-  if (CONTROL_CHARS.test(key)) refuse(key, "it contains NUL or a control character");
-  if (key.includes("\\")) refuse(key, "it contains a backslash; use '/' between segments");
+  // C0 controls, DEL and C1 controls are never meaningful in a file name, and dangerous in logs and
+  // terminals. One pass for both checks: a control character is reported before a backslash.
+  let backslash = false;
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 32 || (code >= 127 && code <= 159)) refuse(key, "it contains NUL or a control character");
+    if (code === 92) backslash = true;
+  }
+  if (backslash) refuse(key, "it contains a backslash; use '/' between segments");
   // A UTF-16 unit is at most 3 UTF-8 bytes: short keys need no encoding to be measured.
   if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).length > MAX_KEY_BYTES) {
     refuse(key, `it is longer than ${MAX_KEY_BYTES} bytes`);
   }
   if (key.charCodeAt(0) === 47 /* / */) refuse(key, "it is absolute; keys are relative to the store's root");
-  if (DRIVE.test(key)) refuse(key, "it looks like a drive path; keys are relative to the store's root");
+  if (key.charCodeAt(1) === 58 /* : */ && isAsciiLetter(key.charCodeAt(0)))
+    refuse(key, "it looks like a drive path; keys are relative to the store's root");
   const end = options.allowTrailingSlash && key.endsWith("/") ? key.length - 1 : key.length;
   let start = 0;
   while (start <= end) {
@@ -80,10 +92,14 @@ export function validateKey(
     }
     start = slash + 1;
   }
+  // Valid under the strictest rules (no trailing slash, not empty): valid under any.
+  if (end === key.length) lastAccepted = key;
   return key;
 }
 
-const DRIVE = /^[a-zA-Z]:/;
+function isAsciiLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
 
 function refuse(key: unknown, why: string): never {
   const shown = showKey(key);

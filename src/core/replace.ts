@@ -19,59 +19,91 @@ import { KeyNotFoundError } from "./errors.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import { findVariants } from "./resolve.js";
 
-// Tails of the queues of writes per `root + bare key`. An entry lives while writes are queued.
-const queues = new Map<string, Promise<void>>();
+// Tails of the queues of writes by backend root, then bare key. An entry lives while writes are queued.
+// Two levels, not `root + key`: the key string the caller holds is hashed once, for every map.
+const queues = new Map<string, Map<string, Promise<void>>>();
 
 /**
  * Runs `task` after every earlier task of the same bare key of the same backend root has settled.
  * Keyed by the backend's root URI, so two stores over one folder or one bucket share the queue.
  */
-export async function withKeyLock<T>(backend: Backend, bare: string, task: () => Promise<T>): Promise<T> {
-  const id = backend.root + bare;
-  const previous = queues.get(id);
-  let release = (): void => undefined;
-  const mine = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const tail = previous ? previous.then(() => mine) : mine;
-  queues.set(id, tail);
+export function withKeyLock<T>(backend: Backend, bare: string, task: () => Promise<T>): Promise<T> {
+  let queue = queues.get(backend.root);
+  if (queue === undefined) {
+    queue = new Map();
+    queues.set(backend.root, queue);
+  }
+  const previous = queue.get(bare);
+  // The task's own promise is the queue's tail (settled either way): no promise or closure of the
+  // lock's own per call but the one that takes the entry out once the queue is empty.
+  let run: Promise<T>;
   try {
-    if (previous) await previous;
-    return await task();
-  } finally {
-    release();
-    if (queues.get(id) === tail) queues.delete(id);
+    run = previous ? previous.then(task) : task();
+  } catch (err) {
+    run = Promise.reject(err);
+  }
+  const tail: Promise<void> = run.then(release, release);
+  queue.set(bare, tail);
+  return run;
+
+  function release(): void {
+    if (queue?.get(bare) === tail) queue.delete(bare);
   }
 }
 
 /** Resolves once every write of a bare key queued so far has settled (at once when none is). */
 export async function keyLockSettled(backend: Backend, bare: string): Promise<boolean> {
-  const pending = queues.get(backend.root + bare);
+  const pending = queues.get(backend.root)?.get(bare);
   if (!pending) return false;
   await pending;
   return true;
 }
 
-// Files this realm wrote recently, by URI, with their ETag, to break timestamp ties in favour of the
-// later call. Entries older than the coarsest timestamp (1 s on S3) plus clock slack are dropped.
+// Files this realm wrote recently, by backend root and key, with their ETag, to break timestamp ties in
+// favour of the later call. Entries older than the coarsest timestamp (1 s on S3) plus clock slack
+// are dropped.
 const RECENT_MS = 5_000;
-const recentWrites = new Map<string, { etag: string | undefined; at: number; order: number }>();
+interface RecentWrite {
+  etag: string | undefined;
+  at: number;
+  order: number;
+}
+const recentWrites = new Map<string, Map<string, RecentWrite>>();
 let writeOrder = 0;
 
 /** Notes that this realm just wrote `meta` (through `backend`), for {@link keepNewest}'s tie-break. */
 export function noteWrite(backend: Backend, meta: ObjectMeta): void {
   const now = Date.now();
-  const uri = backend.uri(meta.key);
-  recentWrites.delete(uri); // re-inserted last: the map stays in time order
-  recentWrites.set(uri, { etag: meta.etag, at: now, order: ++writeOrder });
-  for (const [key, entry] of recentWrites) {
-    if (now - entry.at <= RECENT_MS) break;
-    recentWrites.delete(key);
+  // The root and the key name the file as its URI does, without building the URI (a file URL on disk).
+  let recent = recentWrites.get(backend.root);
+  if (recent === undefined) {
+    recent = new Map();
+    recentWrites.set(backend.root, recent);
+  }
+  // Updated in place: deleting and re-adding would leave the map a hole to compact per write.
+  const entry = recent.get(meta.key);
+  if (entry === undefined) recent.set(meta.key, { etag: meta.etag, at: now, order: ++writeOrder });
+  else {
+    entry.etag = meta.etag;
+    entry.at = now;
+    entry.order = ++writeOrder;
+  }
+  // Most writes come within the time an entry is kept of the last sweep: nothing to look at.
+  if (now - sweptAt <= RECENT_MS) return;
+  sweptAt = now;
+  for (const [root, entries] of recentWrites) {
+    for (const [key, entry] of entries) if (now - entry.at > RECENT_MS) entries.delete(key);
+    if (entries.size === 0) recentWrites.delete(root);
   }
 }
 
+// When expired entries were last dropped. Sweeping at most once per RECENT_MS keeps up to twice
+// RECENT_MS of writes, which costs only memory: an entry is matched by its ETag, so an old one still
+// tells the truth about what this realm wrote.
+let sweptAt = 0;
+
 function writtenHere(backend: Backend, key: string, etag: string | undefined): number | undefined {
-  const entry = recentWrites.get(backend.uri(key));
+  const entry = recentWrites.get(backend.root)?.get(key);
   return entry && sameEtag(entry.etag, etag) ? entry.order : undefined;
 }
 

@@ -125,6 +125,23 @@ export interface ResolvedFile {
 }
 
 /**
+ * The file a key with a registered extension reads from: the key itself, decoded by that extension's
+ * handler; undefined for a bare key. In a URL key a query string is not part of the file name:
+ * `k.json?X-Amz-Signature=…` (a presigned URL) is JSON. In a name, `?` is a character like any other.
+ */
+export function resolveByExtension(
+  backend: Backend,
+  key: string,
+  registry: HandlerRegistry,
+): ResolvedFile | undefined {
+  const split = registry.splitKey(key);
+  if (split) return { key, ext: split.ext };
+  const query = backend.urlKeys ? key.indexOf("?") : -1;
+  const inUrl = query > 0 ? registry.splitKey(key.slice(0, query)) : undefined;
+  return inUrl ? { key, ext: inUrl.ext } : undefined;
+}
+
+/**
  * Resolves a key for reading:
  * - a key with a registered extension is itself;
  * - a bare key with exactly one representation is that file (preferring `format`'s extension, when
@@ -139,11 +156,8 @@ export async function resolveForRead(
   options: CallOptions & { format?: string; ignoreCache?: boolean; outward: (key: string) => string },
 ): Promise<ResolvedFile> {
   const forced = options.format === undefined ? undefined : registry.normalizeFormat(options.format);
-  // In a URL key a query string is not part of the file name: `k.json?X-Amz-Signature=…` (a
-  // presigned URL) is JSON. In a name, `?` is a character like any other.
-  const query = backend.urlKeys ? key.indexOf("?") : -1;
-  const split = registry.splitKey(key) ?? (query > 0 ? registry.splitKey(key.slice(0, query)) : undefined);
-  if (split) return { key, ext: forced ?? split.ext };
+  const known = resolveByExtension(backend, key, registry);
+  if (known) return forced ? { key, ext: forced } : known;
 
   const variants = await findVariants(backend, key, registry, options);
   let found = variants.withExtension;

@@ -32,6 +32,8 @@ export interface Target {
 export type RouterInit = object & { options?: Options | readonly Options[] };
 
 const URI_OUTWARD = (root: string) => (key: string) => joinKey(root, key);
+// Relative keys are shown as they are; one function for all, not one per call.
+const AS_IS = (key: string): string => key;
 
 // Backends whose bytes are already local (local files, and memory): a cache would only copy them.
 const isLocalKind = (kind: string) => kind === "memory" || LOCAL_FILE_KINDS.has(kind);
@@ -90,7 +92,7 @@ export class Router {
   target(key: string, rules: { allowTrailingSlash?: boolean; allowEmpty?: boolean } = {}): Target {
     if (this.#closed) throw new AutoStoreError(`AutoStore(${this.root}): the store is closed`, { key });
     const uri = typeof key === "string" ? parseUri(key) : undefined;
-    if (!uri) return { backend: this.primary, key: validateKey(key, rules), outward: (k) => k };
+    if (!uri) return { backend: this.primary, key: validateKey(key, rules), outward: AS_IS };
     const factory = this.#factory(uri.scheme);
     const decision = decideUriKey(key, uri, factory.kind, this.optionsFor().uriKeys, {
       kind: this.#primaryKind,

@@ -19,13 +19,12 @@ import {
 } from "./backend.js";
 import { CachedBackend } from "./cache/cached-backend.js";
 import { type CallOptionKind, checkCallOptions } from "./call-options.js";
+import { contextOf, decodeWith, encodeWith, isThenable } from "./coding.js";
 import {
   AmbiguousKeyError,
   AutoStoreError,
   asCallError,
   ConfigError,
-  DecodeError,
-  describeCause,
   InvalidKeyError,
   isAutoStoreError,
   KeyNotFoundError,
@@ -33,14 +32,16 @@ import {
   UnsupportedOperationError,
 } from "./errors.js";
 import { builtinHandlers } from "./handlers/builtins.js";
-import type { DataHandler, HandlerContext } from "./handlers/handler.js";
+import type { DataHandler } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
+import { borrowing, handOver, isTextCodec } from "./handover.js";
 import { showKey, validatePrefix } from "./keys.js";
+import { bareKeys, matchingFiles } from "./listing.js";
 import type { Logger, Options, OptionsInit } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
 import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
-import { findVariants, type ResolvedFile, resolveForRead } from "./resolve.js";
+import { findVariants, type ResolvedFile, resolveByExtension, resolveForRead } from "./resolve.js";
 import { Router, type Target } from "./router.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
 import { type BackendFactory, type BuiltinKind, registerSchemeFactory } from "./schemes.js";
@@ -153,43 +154,56 @@ export class AutoStore implements AsyncDisposable {
   async get<T = unknown>(key: string, options?: GetOptions & { schema?: undefined }): Promise<T>;
   async get(key: string, options: GetOptions & { schema?: StandardSchemaV1 } = {}): Promise<unknown> {
     checkCallOptions("get", options, GET_OPTIONS);
-    return this.#guard("read", key, options, () => this.#get(key, options));
-  }
-
-  async #get(key: string, options: GetOptions & { schema?: StandardSchemaV1 }): Promise<unknown> {
-    const target = this.#target(key, { allowTrailingSlash: true });
-    const signal = options.signal;
-    if (target.key === "" || target.key.endsWith("/")) return this.#openDataset(target, signal);
-    let file: ResolvedFile;
+    // One async layer, no closure per call: this is the hot path of small values. Every promise
+    // returned below is awaited, so that its rejection is typed here.
     try {
-      file = await this.#resolve(target, {
-        signal,
-        format: options.format,
-        ignoreCache: options.ignoreCache,
+      const target = this.#target(key, { allowTrailingSlash: true });
+      const signal = options.signal;
+      if (target.key === "" || target.key.endsWith("/")) return await this.#openDataset(target, signal);
+      // A key with its extension names its file: no lookup, no await.
+      let file =
+        options.format === undefined
+          ? resolveByExtension(target.backend, target.key, this.#handlers)
+          : undefined;
+      if (file === undefined) {
+        try {
+          file = await this.#resolve(target, {
+            signal,
+            format: options.format,
+            ignoreCache: options.ignoreCache,
+          });
+        } catch (err) {
+          // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
+          if (
+            err instanceof KeyNotFoundError &&
+            (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
+          ) {
+            return await this.#openDataset({ ...target, key: `${target.key}/` }, signal);
+          }
+          throw this.#withContext(err, target, "read");
+        }
+      }
+      const handler = file.ext === undefined ? undefined : this.#handlers.forReading(file.ext);
+      const read = { signal, onProgress: options.onProgress, ignoreCache: options.ignoreCache };
+      // A text codec turns the bytes into a string at once: the backend may lend its own array.
+      const result = await target.backend.read(
+        file.key,
+        handler && isTextCodec(handler) ? borrowing(read) : read,
+      );
+      const bytes = await result.bytes();
+      let value =
+        handler === undefined || file.ext === undefined
+          ? bytes
+          : decodeWith(handler, target, file.key, file.ext, bytes, signal);
+      if (isThenable(value)) value = await value;
+      if (!options.schema) return value;
+      return await validateWithSchema(options.schema, value, {
+        action: "read",
+        ...this.#context(target, file.key),
       });
     } catch (err) {
-      // A bare key that names a folder of tabular files reads as a dataset, as `key/` does.
-      if (
-        err instanceof KeyNotFoundError &&
-        (await containsFileOf(target.backend, target.key, TABULAR_EXTENSIONS))
-      ) {
-        return this.#openDataset({ ...target, key: `${target.key}/` }, signal);
-      }
-      throw this.#withContext(err, target, "read");
+      throw this.#typed(err, "read", key, options.signal);
     }
-    const result = await target.backend.read(file.key, {
-      signal,
-      onProgress: options.onProgress,
-      ignoreCache: options.ignoreCache,
-    });
-    const bytes = await result.bytes();
-    const value =
-      file.ext === undefined ? bytes : await this.#decode(target, file.key, file.ext, bytes, signal);
-    if (!options.schema) return value;
-    return validateWithSchema(options.schema, value, {
-      action: "read",
-      ...this.#context(target, file.key),
-    });
   }
 
   /**
@@ -199,24 +213,30 @@ export class AutoStore implements AsyncDisposable {
    */
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<string> {
     checkCallOptions("set", options, SET_OPTIONS);
-    return this.#guard("write", key, options, () => this.#set(key, value, options));
-  }
-
-  async #set(key: string, value: unknown, options: SetOptions): Promise<string> {
-    const target = this.#target(key);
-    const signal = options.signal;
-    if (options.schema) {
-      value = await validateWithSchema(options.schema, value, { action: "write", ...this.#context(target) });
+    // One async layer, no closure per call (as in `get`).
+    try {
+      const target = this.#target(key);
+      const signal = options.signal;
+      if (options.schema) {
+        value = await validateWithSchema(options.schema, value, {
+          action: "write",
+          ...this.#context(target),
+        });
+      }
+      const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
+      let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
+      if (isThenable(bytes)) bytes = await bytes;
+      await withKeyLock(target.backend, bareKey, async () => {
+        // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
+        const body = isTextCodec(handler) ? handOver(bytes) : bytes;
+        const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
+        noteWrite(target.backend, written);
+        if (bare) await this.#keepNewest(target, bareKey, written, signal);
+      });
+      return target.outward(fileKey);
+    } catch (err) {
+      throw this.#typed(err, "write", key, options.signal);
     }
-    const { handler, ext, fileKey, bare } = this.#writerFor(target, value, options.format);
-    const bytes = await this.#encode(target, fileKey, ext, handler, value, signal);
-    const bareKey = bare ? target.key : (this.#handlers.splitKey(fileKey)?.bare ?? fileKey);
-    await withKeyLock(target.backend, bareKey, async () => {
-      const written = await target.backend.write(fileKey, bytes, { signal, onProgress: options.onProgress });
-      noteWrite(target.backend, written);
-      if (bare) await this.#keepNewest(target, bareKey, written, signal);
-    });
-    return target.outward(fileKey);
   }
 
   /** True when the key names a file (any representation of a bare key), or a folder for `dir/`. */
@@ -276,23 +296,17 @@ export class AutoStore implements AsyncDisposable {
   }
 
   /** Keys without their extensions, `/`-separated, under an optional prefix; each bare key once. */
-  async *keys(prefix = "", options: { signal?: AbortSignal } = {}): AsyncIterable<string> {
-    checkCallOptions("keys", options);
-    yield* this.#guardIterable("list", prefix, options, () => this.#keys(prefix, options));
-  }
-
-  async *#keys(prefix: string, options: { signal?: AbortSignal }): AsyncIterable<string> {
-    const target = this.#target(prefix, { allowTrailingSlash: true, allowEmpty: true });
-    // Representations of one bare key are not always adjacent in a listing (`a.json`, `a.k.json`,
-    // `a.yaml`), so a set of seen keys dedupes them.
-    const seen = new Set<string>();
-    for await (const entry of target.backend.list(target.key, { ...options, delimiter: false })) {
-      if (!("key" in entry)) continue;
-      const bare = this.#handlers.splitKey(entry.key)?.bare ?? entry.key;
-      if (seen.has(bare)) continue;
-      seen.add(bare);
-      yield target.outward(bare);
-    }
+  keys(prefix = "", options: { signal?: AbortSignal } = {}): AsyncIterable<string> {
+    // One generator between the backend and the caller (see listing.ts); errors surface on iteration.
+    return bareKeys(
+      () => {
+        checkCallOptions("keys", options);
+        return this.#target(prefix, { allowTrailingSlash: true, allowEmpty: true });
+      },
+      this.#handlers,
+      options,
+      (err) => this.#typed(err, "list", prefix, options?.signal),
+    );
   }
 
   /**
@@ -301,36 +315,30 @@ export class AutoStore implements AsyncDisposable {
    * `**` (whole segments), `[abc]`/`[a-z]`/`[!abc]` and `{a,b}` are special; every other character
    * matches itself, and `[*]`, `[?]`, `[[]`, `[{]` match those characters literally.
    */
-  async *listFiles(
+  listFiles(
     pattern = "**",
     options: { recursive?: boolean; signal?: AbortSignal } = {},
   ): AsyncIterable<string> {
-    checkCallOptions("listFiles", options, { recursive: "boolean" });
-    yield* this.#guardIterable("list", pattern, options, () => this.#listFiles(pattern, options));
-  }
-
-  async *#listFiles(
-    pattern: string,
-    options: { recursive?: boolean; signal?: AbortSignal },
-  ): AsyncIterable<string> {
-    if (typeof pattern === "string" && pattern.includes("\\")) {
-      // Keys hold no backslashes, so a backslash could only be an escape, which globs here lack.
-      throw new InvalidKeyError(
-        `invalid pattern ${JSON.stringify(pattern)}: patterns have no backslash escapes; match *, ? and [ literally with [*], [?] and [[]`,
-        { key: pattern },
-      );
-    }
-    const target = this.#target(pattern, { allowTrailingSlash: true });
-    // Glob matching loads with the first listing by pattern: `keys()` and a page that never lists
-    // by pattern do without it.
-    const { compileGlob } = await import("./glob.js");
-    const glob = compileGlob(target.key, { recursive: options.recursive });
-    for await (const entry of target.backend.list(glob.prefix, {
-      signal: options.signal,
-      delimiter: glob.shallow,
-    })) {
-      if ("key" in entry && glob.matches(entry.key)) yield target.outward(entry.key);
-    }
+    return matchingFiles(
+      async () => {
+        checkCallOptions("listFiles", options, { recursive: "boolean" });
+        if (typeof pattern === "string" && pattern.includes("\\")) {
+          // Keys hold no backslashes, so a backslash could only be an escape, which globs here lack.
+          throw new InvalidKeyError(
+            `invalid pattern ${JSON.stringify(pattern)}: patterns have no backslash escapes; match *, ? and [ literally with [*], [?] and [[]`,
+            { key: pattern },
+          );
+        }
+        const target = this.#target(pattern, { allowTrailingSlash: true });
+        // Glob matching loads with the first listing by pattern: `keys()` and a page that never lists
+        // by pattern do without it.
+        const { compileGlob } = await import("./glob.js");
+        const glob = compileGlob(target.key, { recursive: options.recursive });
+        return { target, prefix: glob.prefix, shallow: glob.shallow, matches: (key) => glob.matches(key) };
+      },
+      options,
+      (err) => this.#typed(err, "list", pattern, options?.signal),
+    );
   }
 
   /** Size, modification time, ETag and content type of the file a key names. */
@@ -380,10 +388,10 @@ export class AutoStore implements AsyncDisposable {
     bindStoreInternals({
       locate: (store, key) => store.#target(key, { allowEmpty: true }),
       handlers: (store) => store.#handlers,
-      decode: (store, target, fileKey, ext, bytes, signal) =>
-        store.#decode(target, fileKey, ext, bytes, signal),
-      encode: (store, target, fileKey, ext, value, signal) =>
-        store.#encode(target, fileKey, ext, store.#handlers.forWritingExtension(ext, value), value, signal),
+      decode: async (store, target, fileKey, ext, bytes, signal) =>
+        decodeWith(store.#handlers.forReading(ext), target, fileKey, ext, bytes, signal),
+      encode: async (store, target, fileKey, ext, value, signal) =>
+        encodeWith(store.#handlers.forWritingExtension(ext, value), target, fileKey, ext, value, signal),
       create: (root) => new AutoStore(root),
     });
   }
@@ -497,19 +505,6 @@ export class AutoStore implements AsyncDisposable {
     }
   }
 
-  async *#guardIterable<T>(
-    action: string,
-    key: unknown,
-    options: { signal?: AbortSignal },
-    run: () => AsyncIterable<T>,
-  ): AsyncIterable<T> {
-    try {
-      yield* run();
-    } catch (err) {
-      throw this.#typed(err, action, key, options.signal);
-    }
-  }
-
   #typed(err: unknown, action: string, key: unknown, signal: AbortSignal | undefined): unknown {
     if (isAutoStoreError(err) && !signal?.aborted) return err;
     const shown = showKey(key);
@@ -542,14 +537,16 @@ export class AutoStore implements AsyncDisposable {
       if (format !== undefined) {
         const ext = this.#handlers.normalizeFormat(format);
         const handler = this.#handlers.forWritingExtension(ext, value);
-        return { handler, ext, fileKey: split ? target.key : target.key + ext, bare: !split };
+        return split
+          ? { handler, ext, fileKey: target.key, bare: false, bareKey: split.bare }
+          : { handler, ext, fileKey: target.key + ext, bare: true, bareKey: target.key };
       }
       if (split) {
         const handler = this.#handlers.forWritingExtension(split.ext, value);
-        return { handler, ext: split.ext, fileKey: target.key, bare: false };
+        return { handler, ext: split.ext, fileKey: target.key, bare: false, bareKey: split.bare };
       }
       const { handler, ext } = this.#handlers.forWritingValue(value);
-      return { handler, ext, fileKey: target.key + ext, bare: true };
+      return { handler, ext, fileKey: target.key + ext, bare: true, bareKey: target.key };
     } catch (err) {
       throw this.#withContext(err, target, "write");
     }
@@ -569,53 +566,12 @@ export class AutoStore implements AsyncDisposable {
   }
 
   #context(target: Target, fileKey = target.key) {
-    return { key: target.outward(fileKey), uri: target.backend.uri(fileKey), backend: target.backend.scheme };
+    return contextOf(target, fileKey);
   }
 
   #notFound(target: Target): KeyNotFoundError {
     const context = this.#context(target);
     return new KeyNotFoundError(`not found: ${context.uri}`, context);
-  }
-
-  #handlerContext(target: Target, fileKey: string, signal?: AbortSignal): HandlerContext {
-    const context: HandlerContext = { key: target.outward(fileKey), uri: target.backend.uri(fileKey) };
-    if (signal) context.signal = signal;
-    return context;
-  }
-
-  async #decode(target: Target, fileKey: string, ext: string, bytes: Uint8Array, signal?: AbortSignal) {
-    const handler = this.#handlers.forReading(ext);
-    try {
-      return await handler.decode(bytes, ext, this.#handlerContext(target, fileKey, signal));
-    } catch (err) {
-      if (isAutoStoreError(err) || signal?.aborted) throw err;
-      const context = this.#context(target, fileKey);
-      throw new DecodeError(`read ${context.uri}: not valid ${ext.slice(1)}: ${describeCause(err)}`, {
-        ...context,
-        format: ext.slice(1),
-        cause: err,
-      });
-    }
-  }
-
-  async #encode(
-    target: Target,
-    fileKey: string,
-    ext: string,
-    handler: DataHandler,
-    value: unknown,
-    signal?: AbortSignal,
-  ): Promise<Uint8Array> {
-    try {
-      return await handler.encode(value, ext, this.#handlerContext(target, fileKey, signal));
-    } catch (err) {
-      if (isAutoStoreError(err) || signal?.aborted) throw err;
-      const context = this.#context(target, fileKey);
-      const message = `write ${context.uri}: cannot encode as ${ext.slice(1)}: ${describeCause(err)}`;
-      // A TypeError means the value is of a kind this format cannot hold; anything else is a codec failure.
-      if (err instanceof TypeError) throw new UnsupportedFormatError(message, { ...context, cause: err });
-      throw new DecodeError(message, { ...context, format: ext.slice(1), cause: err });
-    }
   }
 
   /**

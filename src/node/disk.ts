@@ -3,7 +3,7 @@
  * a crash leaves the old value whole; nothing is read or written outside the root, symlinks included.
  */
 import { randomBytes } from "node:crypto";
-import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -35,9 +35,10 @@ import {
   PermissionDeniedError,
   throwIfAborted,
 } from "../core/errors.js";
-import { TEMP_PREFIX, validateKey, validatePrefix } from "../core/keys.js";
+import { TEMP_PREFIX, validateKey } from "../core/keys.js";
 import { contentTypeForSync } from "../core/mime-table.js";
 import { diskFolders } from "./disk-folders.js";
+import { type ListingDisk, listDisk, listDiskPages } from "./disk-list.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 import { fileStream } from "./file-stream.js";
 
@@ -47,35 +48,10 @@ export { TEMP_PREFIX };
 // taken as bytes or as a stream.
 const EAGER_READ_LIMIT = 8 * 1024 * 1024;
 
-// A temporary file untouched for this long belongs to a writer that died (every write appends to its
-// temporary file as the bytes arrive, which updates its time): listings remove it.
-const ABANDONED_TEMP_MS = 60 * 60 * 1000;
-
-// How many folders a recursive listing reads ahead of the one it is yielding.
-const LIST_READ_AHEAD = 4;
 /** `headMany` lists a shared folder first from this many names (a bare key asks ~30). */
 const SMALL_FOLDER_MIN_KEYS = 8;
 /** A folder whose size is at most one block (ext4, xfs) holds at most a few hundred names. */
 const DIRECTORY_BLOCK = 4096;
-
-/** A folder's entry in a listing, with its entries once a recursive listing has started reading them. */
-interface ListedChild {
-  name: string;
-  dir: boolean;
-  sortKey: string;
-  children?: Promise<ListedChild[]>;
-}
-
-/** A folder being yielded by a recursive listing. */
-interface ListingFrame {
-  folder: string;
-  children: ListedChild[];
-  next: number;
-  /** Its sub-folders in order, and how many of them have been entered and started reading. */
-  folders: ListedChild[];
-  entered: number;
-  started: number;
-}
 
 /** Options of {@link DiskBackend}. */
 export interface DiskBackendOptions {
@@ -100,12 +76,19 @@ export class DiskBackend implements Backend {
   #realRoot: string | undefined;
   /** Real folders: AutoPath's `mkdir`, `rmdir` and `isDir` on disk. */
   readonly folders: FolderOps = diskFolders(this);
+  readonly #listing: ListingDisk;
 
   /** @param directory the root folder; created on the first write. */
   constructor(directory: string) {
     this.directory = path.resolve(directory);
     this.#directoryPrefix = this.directory.endsWith(path.sep) ? this.directory : this.directory + path.sep;
     this.root = pathToFileURL(this.directory + path.sep).href;
+    this.#listing = {
+      directory: this.directory,
+      realRoot: () => this.#tryRealRoot(),
+      meta: (key, stat) => this.#meta(key, stat),
+      mapError: (err, action, key) => this.#mapError(err, action, key),
+    };
   }
 
   uri(key: string): string {
@@ -332,92 +315,15 @@ export class DiskBackend implements Backend {
     }
   }
 
-  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
-    validatePrefix(prefix);
-    const slash = prefix.lastIndexOf("/");
-    const folder = prefix.slice(0, slash + 1);
-    const namePrefix = prefix.slice(slash + 1);
-    const realRoot = await this.#tryRealRoot();
-    if (realRoot === undefined) return;
-    throwIfAborted(options.signal);
-    // Depth-first over an explicit stack (nested generators would cost every key one more promise per
-    // level), reading the next few folders while the current one's keys are yielded.
-    const stack = [listingFrame(folder, await this.#children(realRoot, folder, namePrefix))];
-    for (let frame = stack[0]; frame !== undefined; frame = stack[stack.length - 1]) {
-      const child = frame.children[frame.next++];
-      if (child === undefined) {
-        stack.pop();
-        continue;
-      }
-      const key = frame.folder + child.name;
-      if (child.dir) {
-        if (options.delimiter) {
-          yield { prefix: `${key}/` };
-          continue;
-        }
-        throwIfAborted(options.signal);
-        frame.entered++;
-        while (frame.started < Math.min(frame.entered + LIST_READ_AHEAD, frame.folders.length)) {
-          const next = frame.folders[frame.started++] as ListedChild;
-          next.children = this.#children(realRoot, `${frame.folder}${next.name}/`, "");
-          // Read ahead and maybe never awaited (the caller may stop early): handled here, thrown when awaited.
-          next.children.catch(() => undefined);
-        }
-        stack.push(listingFrame(`${key}/`, await (child.children as Promise<ListedChild[]>)));
-      } else if (options.metadata) {
-        try {
-          yield this.#meta(key, await fs.stat(path.join(this.directory, key)));
-        } catch (err) {
-          // Removed between readdir and stat: it is simply no longer there.
-          if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw this.#mapError(err, "list", key);
-        }
-      } else {
-        yield { key };
-      }
-    }
+  list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
+    return listDisk(this.#listing, prefix, options);
   }
 
-  /** A folder's files and sub-folders in lexicographic key order, without temporary files. */
-  async #children(realRoot: string, folder: string, namePrefix: string): Promise<ListedChild[]> {
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(path.join(this.directory, folder), { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return [];
-      throw this.#mapError(err, "list", folder);
-    }
-    const children: ListedChild[] = [];
-    for (const entry of entries) {
-      if (entry.name.startsWith(TEMP_PREFIX)) {
-        await sweepIfAbandoned(path.join(this.directory, folder, entry.name));
-        continue;
-      }
-      if (!entry.name.startsWith(namePrefix)) continue;
-      let dir = entry.isDirectory();
-      if (entry.isSymbolicLink()) {
-        // A link is followed only to a file inside the root; linked folders are not walked (cycles).
-        const target = await this.#linkTarget(realRoot, folder + entry.name);
-        if (target !== "file") continue;
-        dir = false;
-      } else if (!dir && !entry.isFile()) {
-        continue;
-      }
-      // Sorting `name/` for folders gives true key order: `a.json` < `a/b.json` ('.' < '/').
-      children.push({ name: entry.name, dir, sortKey: dir ? `${entry.name}/` : entry.name });
-    }
-    children.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-    return children;
-  }
-
-  async #linkTarget(realRoot: string, key: string): Promise<"file" | "other"> {
-    try {
-      const real = await fs.realpath(path.join(this.directory, key));
-      if (!isInside(realRoot, real)) return "other";
-      return (await fs.stat(real)).isFile() ? "file" : "other";
-    } catch {
-      return "other"; // a dangling link lists as nothing
-    }
+  /** The listing of {@link DiskBackend.list} in pages (see `core/listing.ts`). */
+  listPages(prefix: string, options: ListOptions = {}): AsyncIterable<Array<ListedObject | CommonPrefix>> {
+    // A subclass that lists its own way is listed its way.
+    if (this.list !== DiskBackend.prototype.list) return onePerPage(this.list(prefix, options));
+    return listDiskPages(this.#listing, prefix, options);
   }
 
   // ---- writing ----
@@ -698,23 +604,13 @@ export class DiskBackend implements Backend {
   }
 }
 
-function listingFrame(folder: string, children: ListedChild[]): ListingFrame {
-  return { folder, children, next: 0, folders: children.filter((c) => c.dir), entered: 0, started: 0 };
-}
-
 export function isInside(realRoot: string, real: string): boolean {
   // A root of `/` ends in the separator already.
   return real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
 }
 
-/** Removes a temporary file whose writer is clearly gone; a file in use, or already gone, is left. */
-async function sweepIfAbandoned(file: string): Promise<void> {
-  try {
-    const stat = await fs.lstat(file);
-    if (Date.now() - stat.mtimeMs > ABANDONED_TEMP_MS) await fs.rm(file, { force: true });
-  } catch {
-    // Finished (renamed into place) or swept by another listing meanwhile: nothing to do.
-  }
+async function* onePerPage<T>(entries: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const entry of entries) yield [entry];
 }
 
 function missingAsUndefined(err: unknown): undefined {

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { builtinHandlers } from "../../src/core/handlers/builtins.js";
+import { HandlerRegistry } from "../../src/core/handlers/registry.js";
 import { AutoStore, DataHandler, isAutoStoreError } from "../../src/node/index.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -113,5 +116,51 @@ describe("formats", () => {
     await store.primaryBackend.write("LICENSE", new TextEncoder().encode("MIT"));
     expect(await store.get("LICENSE")).toEqual(new TextEncoder().encode("MIT"));
     expect(await store.get("LICENSE", { format: "txt" })).toBe("MIT");
+  });
+});
+
+describe("HandlerRegistry.splitKey", () => {
+  // The rule as first written: the last segment looked up lower-cased, then each candidate compared.
+  function reference(registry: HandlerRegistry, key: string) {
+    const nameStart = key.lastIndexOf("/") + 1;
+    const dot = key.lastIndexOf(".");
+    if (dot <= nameStart) return undefined;
+    const last = key.slice(dot).toLowerCase();
+    for (const ext of registry.extensions) {
+      if (ext.slice(ext.lastIndexOf(".")) !== last) continue;
+      if (key.length - ext.length > nameStart && key.slice(key.length - ext.length).toLowerCase() === ext) {
+        return { bare: key.slice(0, key.length - ext.length), ext };
+      }
+    }
+    return undefined;
+  }
+
+  it("splits as full lower-casing would, ASCII or not", () => {
+    const registry = new HandlerRegistry(builtinHandlers());
+    const piece = fc.constantFrom(
+      "a",
+      "/",
+      ".",
+      "json",
+      "JSON",
+      "Json",
+      "sparse",
+      "SPARSE",
+      "npz",
+      "yml",
+      "\u212A",
+      "\u0130",
+      "é",
+      "tar",
+      "gz",
+      "pydantic",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (parts) => {
+        const key = parts.join("");
+        expect(registry.splitKey(key)).toEqual(reference(registry, key));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

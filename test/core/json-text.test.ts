@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseJson, stringifyJson } from "../../src/core/handlers/json-text.js";
+import { needsParser, parseJson, stringifyJson } from "../../src/core/handlers/json-text.js";
 
 // JSON.stringify writes an integer between 2^53 and 1e21 as bare digits, which this reader takes for
 // a BigInt on purpose (Python's ints): such values are left to the other tests.
@@ -74,5 +74,21 @@ describe("JSON with Python's extensions", () => {
       2 ** 60,
       Number.NEGATIVE_INFINITY,
     ]);
+  });
+});
+
+describe("needsParser", () => {
+  it("answers as /NaN|Infinity|(?<![.\\d])\\d{16}/ does", () => {
+    const regex = /NaN|Infinity|(?<![.\d])\d{16}/;
+    const char = fc.constantFrom("0", "1", "9", ".", "-", "e", " ", '"', "N", "a", "I", "nfinity", ",");
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 80 }), fc.integer({ min: 0, max: 40 }), (chars, run) => {
+        // Long digit runs at any offset: they are what the stride scan is about.
+        const text = chars.join("") + "7".repeat(run) + chars.slice(0, 5).join("");
+        expect(needsParser(text)).toBe(regex.test(text));
+        expect(needsParser(chars.join(""))).toBe(regex.test(chars.join("")));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -22,12 +22,30 @@ import {
   type WriteOptions,
 } from "../backend.js";
 import { AutoStoreError, KeyNotFoundError, throwIfAborted } from "../errors.js";
+import { isBorrowing, takeHandedOver } from "../handover.js";
 import { validateKey, validatePrefix } from "../keys.js";
-import { contentTypeFor } from "../mime.js";
+import { contentTypeFor, knownContentType } from "../mime.js";
 
+// Default options, shared: no object per call.
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A stored object: its bytes and what its metadata is made of (a fresh object per answer). */
 interface Entry {
   data: Uint8Array;
-  meta: ObjectMeta;
+  modifiedTime: number;
+  etag: string;
+  contentType: string;
+}
+
+/** The metadata of an entry as a new object, which the caller may change freely. */
+function metaOf(key: string, entry: Entry): ObjectMeta {
+  return {
+    key,
+    size: entry.data.length,
+    modifiedTime: new Date(entry.modifiedTime),
+    etag: entry.etag,
+    contentType: entry.contentType,
+  };
 }
 
 /**
@@ -71,6 +89,52 @@ class Space {
     if (prefix.endsWith(".")) return [];
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
   }
+}
+
+/**
+ * The answer of a whole read, as `bytesResult` makes one (a plain object whose parts wrappers may
+ * spread or take apart), with its metadata made when first asked for: a store decoding the body
+ * never asks. Methods, not arrow functions: a build that keeps function names wraps each arrow.
+ */
+function wholeBody(key: string, entry: Entry, data: Uint8Array): ReadResult {
+  const state: BodyState = { key, entry, data, meta: undefined };
+  return {
+    get meta(): ObjectMeta {
+      state.meta ??= metaOf(state.key, state.entry);
+      return state.meta;
+    },
+    set meta(meta: ObjectMeta) {
+      state.meta = meta;
+    },
+    notModified: false,
+    async bytes() {
+      return takeBody(state);
+    },
+    stream() {
+      const body = takeBody(state);
+      return new ReadableStream<Uint8Array>({
+        start(controller) {
+          if (body.length > 0) controller.enqueue(body);
+          controller.close();
+        },
+      });
+    },
+  };
+}
+
+interface BodyState {
+  key: string;
+  // The entry as it was read: a later write replaces the map's entry, never changes this one.
+  entry: Entry;
+  data: Uint8Array | undefined;
+  meta: ObjectMeta | undefined;
+}
+
+function takeBody(state: BodyState): Uint8Array {
+  const data = state.data;
+  if (data === undefined) throw new TypeError(`the body of ${state.key} was already read`);
+  state.data = undefined;
+  return data;
 }
 
 const namedSpaces = new Map<string, Space>();
@@ -125,66 +189,70 @@ export class MemoryBackend implements Backend {
     return { key, uri: this.uri(key), backend: this.scheme };
   }
 
-  async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
+  async read(key: string, options: ReadOptions = EMPTY): Promise<ReadResult> {
     throwIfAborted(options.signal);
     const entry = this.#get(key);
-    const meta = { ...entry.meta };
-    if (options.ifMatch !== undefined && options.ifMatch !== meta.etag) {
+    if (options.ifMatch !== undefined && options.ifMatch !== entry.etag) {
       throw new AutoStoreError(`changed since it was first read: ${this.uri(key)}`, {
         ...this.#context(key),
         status: 412,
       });
     }
-    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === meta.etag)
-      return notModifiedResult(meta);
+    if (options.ifNoneMatch !== undefined && options.ifNoneMatch === entry.etag)
+      return notModifiedResult(metaOf(key, entry));
     // Copies, so that a caller mutating what it read cannot change the stored object.
     if (options.range) {
       const range = resolveRange(options.range, entry.data.length);
       const part = entry.data.slice(range.start, range.end);
       options.onProgress?.({ loaded: part.length, total: part.length });
-      return bytesResult(meta, part, range);
+      return bytesResult(metaOf(key, entry), part, range);
     }
-    // The copy is the whole transfer: one event, at its end.
+    // The copy is the whole transfer: one event, at its end. A borrowing caller (see handover.ts)
+    // decodes the bytes at once and keeps no reference: it gets them without a copy.
     options.onProgress?.({ loaded: entry.data.length, total: entry.data.length });
-    return bytesResult(meta, entry.data.slice());
+    return wholeBody(key, entry, isBorrowing(options) ? entry.data : entry.data.slice());
   }
 
   async write(
     key: string,
     body: Uint8Array | ReadableStream<Uint8Array>,
-    options: WriteOptions = {},
+    options: WriteOptions = EMPTY,
   ): Promise<ObjectMeta> {
     validateKey(key);
     throwIfAborted(options.signal);
+    // A copy, so that a caller changing its array later cannot change the stored object; not for bytes
+    // the store handed over (see handover.ts).
     const data =
       body instanceof Uint8Array
-        ? body.slice()
+        ? takeHandedOver(body)
+          ? body
+          : body.slice()
         : await collectStream(body, {
             signal: options.signal,
             total: options.size,
             onProgress: options.onProgress,
           });
-    // Before the existence check: no await may come between the check and the write.
-    const contentType = options.contentType ?? (await contentTypeFor(key));
+    // Before the existence check: no await may come between the check and the write. The common
+    // types are known at once; only others wait for the full table.
+    const contentType = options.contentType ?? knownContentType(key) ?? (await contentTypeFor(key));
     throwIfAborted(options.signal);
     if (options.mode === "create" && this.#space.objects.has(key)) {
       throw new AutoStoreError(`already exists: ${this.uri(key)}`, { ...this.#context(key), status: 412 });
     }
-    const meta: ObjectMeta = {
-      key,
-      size: data.length,
-      modifiedTime: new Date(),
+    const entry: Entry = {
+      data,
+      modifiedTime: Date.now(),
       etag: `"m${(++generation).toString(16)}-${data.length.toString(16)}"`,
       contentType,
     };
-    this.#space.set(key, { data, meta });
+    this.#space.set(key, entry);
     if (body instanceof Uint8Array) options.onProgress?.({ loaded: data.length, total: data.length });
-    return { ...meta };
+    return metaOf(key, entry);
   }
 
-  async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
+  async head(key: string, options: CallOptions = EMPTY): Promise<ObjectMeta> {
     throwIfAborted(options.signal);
-    return { ...this.#get(key).meta };
+    return metaOf(key, this.#get(key));
   }
 
   async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
@@ -205,20 +273,20 @@ export class MemoryBackend implements Backend {
         }
       }
       const entry = this.#space.objects.get(key);
-      if (entry) yield { ...entry.meta };
+      if (entry) yield metaOf(key, entry);
     }
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     throwIfAborted(options.signal);
     const entry = this.#get(key);
-    if (options.ifMatch !== undefined && !sameEtag(entry.meta.etag, options.ifMatch)) return;
+    if (options.ifMatch !== undefined && !sameEtag(entry.etag, options.ifMatch)) return;
     this.#space.delete(key);
   }
 
   async copy(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
     const source = this.#get(from);
     validateKey(to);
-    return this.write(to, source.data, { ...options, contentType: source.meta.contentType });
+    return this.write(to, source.data, { ...options, contentType: source.contentType });
   }
 }

@@ -2,6 +2,7 @@
  * The handlers every store starts with. Handlers for tables, arrays and images register here too; each
  * loads its codec lazily, so this list costs nothing until a format is used.
  */
+import { markTextCodec } from "../handover.js";
 import { ArrowIpcHandler } from "./arrow.js";
 import { BytesHandler } from "./bytes.js";
 import { CborHandler } from "./cbor.js";
@@ -24,9 +25,10 @@ export function builtinHandlers(): DataHandler[] {
   return [
     new CborHandler(),
     new RefusedFormatHandler(),
-    new JsonHandler(),
-    new JsonlHandler(),
-    new TextHandler(),
+    // Their bytes pass to and from a memory backend without copies (see handover.ts).
+    markTextCodec(new JsonHandler()),
+    markTextCodec(new JsonlHandler()),
+    markTextCodec(new TextHandler()),
     new BytesHandler(),
     new YamlHandler(),
     // Arrays and images (priority 20, above JSON): `.safetensors` sits at 19, so a bare-key record of

@@ -21,6 +21,9 @@ export class HandlerRegistry {
   // Lookups run on every get and set; they are indexed once per registration.
   // Extensions by their last `.segment` (`.npz` → [`.sparse.npz`, `.npz`]), longest first.
   #byLastSegment = new Map<string, string[]>();
+  // The same lists by the last segment's first letter and length (see `tailId`): found with no string
+  // built, which `splitKey` on every key of a listing and every call needs.
+  #byTail = new Map<number, string[]>();
   // Handlers by extension, and all handlers, best first (priority, then latest registration).
   #byExtension = new Map<string, DataHandler[]>();
   #ranked: DataHandler[] = [];
@@ -52,12 +55,17 @@ export class HandlerRegistry {
       (a, b) => b.length - a.length,
     );
     this.#byLastSegment = new Map();
+    this.#byTail = new Map();
     this.#byExtension = new Map();
     for (const ext of this.#extensions) {
       const last = ext.slice(ext.lastIndexOf("."));
       const list = this.#byLastSegment.get(last) ?? [];
       list.push(ext);
       this.#byLastSegment.set(last, list);
+      const id = tailId(last.charCodeAt(1), last.length);
+      const byTail = this.#byTail.get(id) ?? [];
+      byTail.push(ext);
+      this.#byTail.set(id, byTail);
       this.#byExtension.set(
         ext,
         this.#ranked.filter((h) => h.extensions.includes(ext)),
@@ -72,15 +80,42 @@ export class HandlerRegistry {
 
   /** Splits a key into bare key and registered extension, or undefined when none matches. */
   splitKey(key: string): SplitKey | undefined {
+    const ext = this.#extensionOf(key);
+    return ext === undefined ? undefined : { bare: key.slice(0, key.length - ext.length), ext };
+  }
+
+  /** The key without its registered extension; the key itself when it has none. */
+  bareKey(key: string): string {
+    const ext = this.#extensionOf(key);
+    return ext === undefined ? key : key.slice(0, key.length - ext.length);
+  }
+
+  /** The registered extension a key ends with (longest first), leaving a non-empty name; or undefined. */
+  #extensionOf(key: string): string | undefined {
     const nameStart = key.lastIndexOf("/") + 1;
     const dot = key.lastIndexOf(".");
     if (dot <= nameStart) return undefined; // no extension, or a dotfile such as `.json`
+    const length = key.length;
+    for (let i = dot + 1; i < length; i++) {
+      // Beyond ASCII, lower-casing is not per character (the Kelvin sign K is a `k`).
+      if (key.charCodeAt(i) > 127) return this.#extensionFolded(key, nameStart, dot);
+    }
+    const candidates = this.#byTail.get(tailId(asciiLower(key.charCodeAt(dot + 1)), length - dot));
+    if (!candidates) return undefined;
+    for (const ext of candidates) {
+      const start = length - ext.length;
+      if (start > nameStart && endsWithAsciiFolded(key, start, ext)) return ext;
+    }
+    return undefined;
+  }
+
+  /** {@link #extensionOf} for a key whose last segment is not ASCII: full Unicode lower-casing. */
+  #extensionFolded(key: string, nameStart: number, dot: number): string | undefined {
     const candidates = this.#byLastSegment.get(key.slice(dot).toLowerCase());
     if (!candidates) return undefined;
     for (const ext of candidates) {
-      // The extension must leave a non-empty name.
       if (key.length - ext.length > nameStart && key.slice(key.length - ext.length).toLowerCase() === ext) {
-        return { bare: key.slice(0, key.length - ext.length), ext };
+        return ext;
       }
     }
     return undefined;
@@ -111,7 +146,9 @@ export class HandlerRegistry {
    */
   forWritingExtension(ext: string, value: unknown): DataHandler {
     const owners = this.#byExtension.get(ext);
-    const handler = owners?.find((h) => h.canHandleData(value)) ?? owners?.[0];
+    // One owner writes whatever the value: no test of it (a JSON value's would walk it whole).
+    const handler =
+      owners?.length === 1 ? owners[0] : (owners?.find((h) => h.canHandleData(value)) ?? owners?.[0]);
     if (!handler) throw new UnsupportedFormatError(`no handler writes '${ext}' files`);
     return handler;
   }
@@ -125,6 +162,26 @@ export class HandlerRegistry {
     }
     return { handler, ext };
   }
+}
+
+/** Extensions' last segments by first letter and length: `.json` → `j`, 5. */
+function tailId(firstLetter: number, length: number): number {
+  return firstLetter * 256 + Math.min(length, 255);
+}
+
+function asciiLower(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
+/** True when `key` from `start` is `ext` but for ASCII case; `ext` is lower-case. */
+function endsWithAsciiFolded(key: string, start: number, ext: string): boolean {
+  for (let i = 0; i < ext.length; i++) {
+    const code = key.charCodeAt(start + i);
+    // Beyond ASCII: compare as the full lower-casing does.
+    if (code > 127) return key.slice(start).toLowerCase() === ext;
+    if (asciiLower(code) !== ext.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** A readable type name for messages: `Map`, `Float32Array`, `null`, `number`. */
