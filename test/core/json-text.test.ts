@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseExtendedJson } from "../../src/core/handlers/json-parser.js";
 import { needsParser, parseJson, stringifyJson } from "../../src/core/handlers/json-text.js";
 
 // JSON.stringify writes an integer between 2^53 and 1e21 as bare digits, which this reader takes for
@@ -26,7 +27,7 @@ describe("JSON with Python's extensions", () => {
         fc.constantFrom(undefined, 2, "\t"),
         (value, indent) => {
           const text = JSON.stringify(value, null, indent);
-          const read = parseJson(slow(text)) as unknown[];
+          const read = parseExtendedJson(slow(text)) as unknown[];
           expect(read[0]).toStrictEqual(JSON.parse(text));
           expect(read[1]).toBe(12345678901234567890n);
           expect(read[2]).toBeNaN();
@@ -45,10 +46,10 @@ describe("JSON with Python's extensions", () => {
         try {
           plain = JSON.parse(`[${text}, 0, null]`);
         } catch {
-          expect(() => parseJson(slow(text))).toThrow(SyntaxError);
+          expect(() => parseExtendedJson(slow(text))).toThrow(SyntaxError);
           return;
         }
-        expect(parseJson(slow(text))).toStrictEqual([
+        expect(parseExtendedJson(slow(text))).toStrictEqual([
           ...(plain as unknown[]).slice(0, -2),
           12345678901234567890n,
           Number.NaN,
@@ -58,10 +59,11 @@ describe("JSON with Python's extensions", () => {
     );
   });
 
-  it("keeps a __proto__ key as data, and writes what it reads", () => {
-    const read = parseJson(
+  it("keeps a __proto__ key as data, and writes what it reads", async () => {
+    // Text with NaN loads the extended parser: parseJson answers with a promise.
+    const read = (await parseJson(
       '{"__proto__": {"polluted": 1}, "n": NaN, "big": -99999999999999999999}',
-    ) as Record<string, unknown>;
+    )) as Record<string, unknown>;
     expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
     expect(Object.keys(read)).toEqual(["__proto__", "n", "big"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -69,7 +71,7 @@ describe("JSON with Python's extensions", () => {
     expect(stringifyJson([-0, 2 ** 60, Number.NEGATIVE_INFINITY])).toBe(
       "[-0.0,1.152921504606847e+18,-Infinity]",
     );
-    expect(parseJson("[-0.0,1.152921504606847e+18,-Infinity]")).toStrictEqual([
+    expect(await parseJson("[-0.0,1.152921504606847e+18,-Infinity]")).toStrictEqual([
       -0,
       2 ** 60,
       Number.NEGATIVE_INFINITY,

@@ -1,6 +1,12 @@
 import { DataHandler } from "./handler.js";
 import { jsonRefusal } from "./json.js";
-import { jsonLevel, parseJson, stringifyJson } from "./json-text.js";
+import {
+  type ExtendedParser,
+  jsonLevel,
+  loadExtendedParser,
+  needsParser,
+  stringifyJson,
+} from "./json-text.js";
 import { decodeText, encodeText, isPlainObject } from "./values.js";
 
 /** JSON Lines: an array of plain objects, one JSON document per line (Python's `json` on each). */
@@ -15,18 +21,11 @@ export class JsonlHandler extends DataHandler {
   }
 
   decode(bytes: Uint8Array): unknown {
-    const rows: unknown[] = [];
-    const lines = decodeText(bytes).split("\n");
-    for (let i = 0; i < lines.length; i++) {
-      const line = (lines[i] as string).trim();
-      if (line === "") continue;
-      try {
-        rows.push(parseJson(line));
-      } catch (err) {
-        throw new SyntaxError(`line ${i + 1}: ${(err as Error).message}`);
-      }
-    }
-    return rows;
+    const text = decodeText(bytes);
+    // The extended parser loads only for text that needs it (see json-text.ts).
+    return needsParser(text)
+      ? loadExtendedParser().then((parse) => parseLines(text, parse))
+      : parseLines(text);
   }
 
   encode(value: unknown): Uint8Array {
@@ -35,4 +34,20 @@ export class JsonlHandler extends DataHandler {
     if (level === undefined) throw jsonRefusal(value, "use .cbor");
     return encodeText(value.map((row) => `${stringifyJson(row, level)}\n`).join(""));
   }
+}
+
+/** The rows of JSON Lines text, each parsed by `parse` where given, else by `JSON.parse`. */
+function parseLines(text: string, parse: ExtendedParser = JSON.parse): unknown[] {
+  const rows: unknown[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === "") continue;
+    try {
+      rows.push(parse(line));
+    } catch (err) {
+      throw new SyntaxError(`line ${i + 1}: ${(err as Error).message}`);
+    }
+  }
+  return rows;
 }
