@@ -17,7 +17,7 @@
  * than one of them gets one copy of every class and registry. Packages stay external, as in tsup's
  * build: the app's bundler resolves them with its own conditions.
  */
-import { readdir, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import { rolldown } from "rolldown";
@@ -30,6 +30,17 @@ const ENTRIES = {
   "browser/core": join(src, "core/index.ts"),
   "browser/s3": join(src, "s3/index.ts"),
 };
+
+/**
+ * Stateless modules (constants and pure functions, no classes, nothing compared by identity) that
+ * both the start and lazily loaded parts import. Loaded at start, their code would be in every app's
+ * start even when only a lazy part uses it (esbuild places a module by the import graph, not by
+ * use): `ndarray()` imports dtype parsing, which only the NumPy and safetensors codecs need at once;
+ * `isFresh` (exported) shares the cache's freshness rule with the cache's bookkeeping. The lazy parts
+ * get a copy of their own, so the start's copy is dropped by the app's bundler when unused.
+ */
+const COPIED_FOR_LAZY = [join(src, "core/arrays/dtype.ts"), join(src, "core/cache/policy.ts")];
+const LAZY_COPY = "?lazy-copy";
 
 const isPackage = (id: string) => !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0");
 
@@ -76,6 +87,20 @@ export async function buildBrowser(): Promise<void> {
     // Module-level statements of `src` run for their effects (scheme and handler registration).
     treeshake: { moduleSideEffects: true },
     logLevel: "warn",
+    plugins: [
+      {
+        name: "copy-for-lazy",
+        async resolveId(source, importer, options) {
+          if (!importer || start.has(importer.replace(LAZY_COPY, "")) || !source.startsWith(".")) return null;
+          const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+          return resolved && COPIED_FOR_LAZY.includes(resolved.id) ? `${resolved.id}${LAZY_COPY}` : null;
+        },
+        async load(id) {
+          if (!id.endsWith(LAZY_COPY)) return null;
+          return { code: await readFile(id.slice(0, -LAZY_COPY.length), "utf8"), moduleType: "ts" };
+        },
+      },
+    ],
   });
   await bundle.write({
     dir: join(repo, "dist"),
