@@ -7,6 +7,7 @@ import { runScenarios } from "./harness.js";
 import "./local.js";
 import "./memory.js";
 import "./s3.js";
+import "./s3-lean.js";
 import "./s3-memory.js";
 import "./bare-keys.js";
 import "./tables.js";

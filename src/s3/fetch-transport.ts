@@ -1,26 +1,19 @@
 /**
- * The S3 request path on plain `fetch`: SigV4 over Web Crypto (`sigv4.ts`) and a small XML reader
- * (`xml.ts`). It serves edge runtimes, where the AWS SDK cannot parse XML (it wants a `DOMParser`),
- * and any runtime where the SDK's per-request cost matters. Retries run here (there is no SDK loop to
- * hand them to), with the same policy as the SDK path; multipart uploads are done by hand, in the way
- * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
+ * The signed S3 request path: SigV4 (`sigv4.ts`) and a small XML reader (`xml.ts`) over an
+ * {@link S3Http}: the global `fetch` by default (browsers, edge runtimes, where the AWS SDK cannot
+ * parse XML: it wants a `DOMParser`), a pooled `undici` client on Node (`src/node/s3-pool.ts`).
+ * Retries run here (there is no SDK loop to hand them to), with the same policy as the SDK path;
+ * multipart uploads are done by hand, in the way `@aws-sdk/lib-storage` does them: parts of
+ * `partSize`, `queueSize` in flight, abort on failure.
  */
 
-import { PROGRESS_STEP } from "../core/backend.js";
 import { CorsRefusal, corsRefusal } from "../core/cors.js";
-import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { abortReason, describeCause } from "../core/errors.js";
-import {
-  attemptSignal,
-  emptyStream,
-  headerFields,
-  sleep,
-  timeoutError,
-  watchIdle,
-} from "../core/transfer.js";
+import { attemptSignal, sleep, timeoutError } from "../core/transfer.js";
 import { credentialsProvider } from "./credentials.js";
+import { fetchHttp, type HttpAnswer, type S3Http, type S3HttpFactory } from "./http.js";
 import { RetryPolicy } from "./retry.js";
-import { encodeKeyPath, SigV4Signer } from "./sigv4.js";
+import { canonicalQueryOf, encodeKeyPath, type SigV4Crypto, SigV4Signer } from "./sigv4.js";
 import type {
   CopyInput,
   CopyOutput,
@@ -84,18 +77,39 @@ interface Call {
   operation: string;
 }
 
-/** {@link S3Transport} over `fetch`; see the module comment. */
+/** Where one request goes: as sent, and as signed. */
+interface Address {
+  origin: string;
+  host: string;
+  /** The encoded path, without the query. */
+  pathname: string;
+  /** The query in canonical form (empty when none). */
+  query: string;
+}
+
+/** {@link S3Transport} over signed requests; see the module comment. */
 export class FetchTransport implements S3Transport {
   readonly #config: TransportConfig;
   readonly #signer: SigV4Signer | undefined;
   readonly #policy: RetryPolicy;
-  readonly #endpoint: URL;
+  readonly #http: S3Http;
+  readonly #protocol: string;
+  readonly #host: string;
+  readonly #basePath: string;
   readonly #region: string;
 
-  constructor(config: TransportConfig) {
+  /**
+   * @param http how requests reach the service (the global `fetch` by default).
+   * @param crypto the hashes the signer uses (Web Crypto by default).
+   */
+  constructor(config: TransportConfig, http: S3HttpFactory = fetchHttp, crypto?: SigV4Crypto) {
     this.#config = config;
     this.#region = config.region ?? "us-east-1";
-    this.#endpoint = new URL(config.endpoint ?? `https://s3.${this.#region}.amazonaws.com`);
+    const endpoint = new URL(config.endpoint ?? `https://s3.${this.#region}.amazonaws.com`);
+    this.#protocol = endpoint.protocol;
+    this.#host = endpoint.host;
+    this.#basePath = endpoint.pathname.replace(/\/+$/, "");
+    this.#http = http({ maxSockets: config.maxSockets });
     this.#policy = new RetryPolicy({
       maxRetries: config.maxRetries,
       retryDelayMs: config.retryDelayMs,
@@ -103,37 +117,41 @@ export class FetchTransport implements S3Transport {
     });
     if (!config.anonymous) {
       const credentials = credentialsProvider(config.credentials);
-      this.#signer = new SigV4Signer({ region: this.#region, credentials });
+      this.#signer = new SigV4Signer({ region: this.#region, credentials, ...(crypto ? { crypto } : {}) });
     }
   }
 
-  #url(bucket: string, key: string | undefined, query: Record<string, string | undefined> = {}): URL {
+  #address(bucket: string, key: string | undefined, query?: Record<string, string | undefined>): Address {
     const path = key === undefined ? "" : encodeKeyPath(key);
-    const base = this.#endpoint;
     // Virtual-hosted style needs a bucket name that is a valid host label (no dots, for TLS).
     const pathStyle = this.#config.forcePathStyle || bucket.includes(".");
-    const basePath = base.pathname.replace(/\/+$/, "");
-    const url = pathStyle
-      ? new URL(`${base.protocol}//${base.host}${basePath}/${encodeURIComponent(bucket)}/${path}`)
-      : new URL(`${base.protocol}//${bucket}.${base.host}${basePath}/${path}`);
-    for (const [name, value] of Object.entries(query))
-      if (value !== undefined) url.searchParams.set(name, value);
-    return url;
+    const host = pathStyle ? this.#host : `${bucket}.${this.#host}`;
+    return {
+      origin: `${this.#protocol}//${host}`,
+      host,
+      pathname: pathStyle
+        ? `${this.#basePath}/${encodeURIComponent(bucket)}/${path}`
+        : `${this.#basePath}/${path}`,
+      query: query === undefined ? "" : canonicalQueryOf(query),
+    };
   }
 
   /**
    * One S3 request with retries. `consume` reads the answer inside the attempt, so a body that breaks
    * or stalls is retried like a failed request, and the caller's signal and the attempt's timeout
    * reach the body as well as the headers. A consumer that hands the body on (GetObject) must bound
-   * it itself ({@link watchIdle}).
+   * it itself ({@link HttpAnswer.body}).
    */
-  async #request<T>(call: Call, consume: (response: Response) => Promise<T>): Promise<T> {
-    const url = this.#url(call.bucket, call.key, call.query);
+  async #request<T>(call: Call, consume: (answer: HttpAnswer) => Promise<T>): Promise<T> {
+    const address = this.#address(call.bucket, call.key, call.query);
+    const path = address.query === "" ? address.pathname : `${address.pathname}?${address.query}`;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(call.headers ?? {}))
-      if (value !== undefined) headers[name] = value;
-    const streamed = typeof call.body === "object" && STREAMS_FIXED_LENGTH_BODIES;
-    if (streamed) headers["content-length"] = String((call.body as Uint8Array).length);
+    if (call.headers) {
+      for (const name in call.headers) {
+        const value = call.headers[name];
+        if (value !== undefined) headers[name] = value;
+      }
+    }
     const logger = this.#config.logger;
     // Across attempts, progress only moves forward: a retry re-sends bytes already counted.
     let reported = 0;
@@ -146,43 +164,41 @@ export class FetchTransport implements S3Transport {
       : undefined;
     for (let retry = 0; ; retry++) {
       if (call.signal?.aborted) throw abortReason(call.signal);
-      logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${url.pathname}${url.search}`);
-      let response: Response | undefined;
+      logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${path}`);
+      let answer: HttpAnswer | undefined;
       let failure: unknown;
       let unanswered = false;
       const attempt = attemptSignal(call.signal, this.#config.timeoutMs);
       try {
         const signed = this.#signer
-          ? await this.#signer.sign({ method: call.method, url, headers })
+          ? await this.#signer.sign({ method: call.method, url: address, headers })
           : headers;
-        const init: RequestInit & { duplex?: "half" } = {
-          method: call.method,
-          headers: signed,
-          signal: attempt.signal,
-          // Freshness is the store's business (its cache, ETags, `ignoreCache`): a browser's HTTP
-          // cache must not answer for the bucket.
-          cache: "no-store",
-        };
-        if (streamed) {
-          init.body = bytesStream(call.body as Uint8Array, report);
-          init.duplex = "half";
-        } else if (call.body !== undefined) init.body = call.body as BodyInit;
         unanswered = true;
-        response = await fetch(url, init);
+        answer = await this.#http.send({
+          method: call.method,
+          origin: address.origin,
+          path,
+          headers: signed,
+          ...(call.body === undefined ? {} : { body: call.body }),
+          ...(report ? { onProgress: report } : {}),
+          signal: attempt.signal,
+        });
         unanswered = false;
-        if (response.ok || call.ok?.(response.status)) return await consume(response);
-        failure = await serviceError(response);
+        const status = answer.status;
+        if ((status >= 200 && status < 300) || call.ok?.(status)) return await consume(answer);
+        failure = await serviceError(answer);
       } catch (err) {
         failure = attempt.timedOut() ? timeoutError(this.#config.timeoutMs, err) : err;
         // A body left unread holds its connection.
-        await response?.body?.cancel().catch(() => undefined);
+        await answer?.discard();
       } finally {
         attempt.clear();
       }
       if (call.signal?.aborted) throw abortReason(call.signal);
       // In a page, a CORS refusal looks like a network failure; it is not transient.
+      const url = address.origin + path;
       const origin = unanswered ? await corsRefusal(failure, url) : undefined;
-      if (origin !== undefined) throw new CorsRefusal(origin, url.origin, failure);
+      if (origin !== undefined) throw new CorsRefusal(origin, address.origin, failure);
       const { transient, reason, retryAfterMs } = classify(failure);
       const delay = this.#policy.next(retry + 1, transient, reason, retryAfterMs);
       if (delay === undefined) throw failure;
@@ -203,31 +219,30 @@ export class FetchTransport implements S3Transport {
       },
       async (r) => r,
     );
-    const h = response.headers;
     const out: GetObjectOutput = {
       status: response.status,
       // The body outlives the attempt: the idle timer and the caller's signal follow it from here.
-      body: watchIdle(response.body ?? emptyStream(), this.#config.timeoutMs, input.signal),
+      body: response.body(this.#config.timeoutMs, input.signal),
     };
-    const length = h.get("content-length");
-    if (length !== null) out.contentLength = Number(length);
-    const range = h.get("content-range");
-    if (range !== null) out.contentRange = range;
+    const length = response.header("content-length");
+    if (length !== undefined) out.contentLength = Number(length);
+    const range = response.header("content-range");
+    if (range !== undefined) out.contentRange = range;
     // An object stored with a Content-Encoding: fetch decodes gzip, deflate and br on the way.
-    const encoding = h.get("content-encoding");
-    if (encoding !== null) {
+    const encoding = response.header("content-encoding");
+    if (encoding !== undefined) {
       out.contentEncoding = encoding;
-      out.decoded = fetchDecodes(parseCodings(encoding));
+      out.decoded = response.decodes(encoding);
     }
-    return Object.assign(out, headerFields(h));
+    return headerFields(response, out);
   }
 
   async headObject(input: ObjectAddress): Promise<S3ObjectInfo> {
     return this.#request(
       { operation: "HeadObject", method: "HEAD", bucket: input.bucket, key: input.key, signal: input.signal },
       async (response) => {
-        const h = response.headers;
-        return { size: Number(h.get("content-length") ?? 0), ...headerFields(h) };
+        await response.discard();
+        return headerFields<S3ObjectInfo>(response, { size: Number(response.header("content-length") ?? 0) });
       },
     );
   }
@@ -245,7 +260,7 @@ export class FetchTransport implements S3Transport {
         ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       },
       async (response) => {
-        await response.body?.cancel();
+        await response.discard();
         return writeOutput(response);
       },
     );
@@ -335,8 +350,8 @@ export class FetchTransport implements S3Transport {
           signal: input.signal,
         },
         async (response) => {
-          await response.body?.cancel();
-          const tag = response.headers.get("etag");
+          await response.discard();
+          const tag = response.header("etag");
           if (!tag)
             throw new S3ServiceError(
               response.status,
@@ -479,60 +494,23 @@ export class FetchTransport implements S3Transport {
 
   async presign(input: PresignInput): Promise<string> {
     if (!this.#signer) throw new Error("anonymous access has no credentials to sign with");
-    return this.#signer.presign(input.method, this.#url(input.bucket, input.key), input.expiresIn);
+    const address = this.#address(input.bucket, input.key);
+    return this.#signer.presign(input.method, new URL(address.origin + address.pathname), input.expiresIn);
   }
 
-  destroy(): void {}
+  destroy(): void {
+    this.#http.close().catch(() => undefined);
+  }
 }
 
 // ---- helpers ----
 
-/**
- * Node's `fetch` (undici) copies a byte body before sending it: a 64 MiB PUT held twice. A stream over
- * the same bytes, with its length declared, goes out as it is. Browsers stream request bodies only
- * over HTTP/2 (or not at all), so elsewhere the bytes are given as they are.
- */
-const STREAMS_FIXED_LENGTH_BODIES =
-  typeof (globalThis as { process?: { versions?: { undici?: unknown } } }).process?.versions?.undici ===
-  "string";
-
-/**
- * The bytes as a stream, without a copy: one chunk, or with `report` views of {@link PROGRESS_STEP}
- * pulled one at a time (no read-ahead), each reported once the connection took it.
- */
-function bytesStream(bytes: Uint8Array, report?: (loaded: number) => void): ReadableStream<Uint8Array> {
-  if (!report) {
-    return new ReadableStream({
-      start(controller) {
-        if (bytes.length > 0) controller.enqueue(bytes);
-        controller.close();
-      },
-    });
-  }
-  let offset = 0;
-  return new ReadableStream(
-    {
-      pull(controller) {
-        if (offset > 0) report(offset);
-        if (offset >= bytes.length) {
-          controller.close();
-          return;
-        }
-        const end = Math.min(offset + PROGRESS_STEP, bytes.length);
-        controller.enqueue(bytes.subarray(offset, end));
-        offset = end;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-async function discardBody(response: Response): Promise<void> {
-  await response.body?.cancel();
+function discardBody(answer: HttpAnswer): Promise<void> {
+  return answer.discard();
 }
 
 /** An XML answer's text; S3 can answer 200 and put the error in the body (CopyObject, CompleteMultipartUpload). */
-async function xmlBody(response: Response): Promise<string> {
+async function xmlBody(response: HttpAnswer): Promise<string> {
   const xml = await response.text();
   const error = elements(xml, "Error")[0];
   if (error !== undefined) throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
@@ -543,22 +521,41 @@ function etagOf(etag: string | undefined): { etag?: string } {
   return etag === undefined ? {} : { etag };
 }
 
-function writeOutput(response: Response): WriteOutput {
-  const out: WriteOutput = etagOf(response.headers.get("etag") ?? undefined);
-  const date = response.headers.get("date");
-  if (date !== null) {
+function writeOutput(response: HttpAnswer): WriteOutput {
+  const out: WriteOutput = etagOf(response.header("etag"));
+  const date = response.header("date");
+  if (date !== undefined) {
     const time = new Date(date);
     if (!Number.isNaN(time.getTime())) out.serverTime = time;
   }
   return out;
 }
 
-async function serviceError(response: Response): Promise<S3ServiceError> {
+/** ETag, modification time and content type from an answer's headers, added to `out`. */
+function headerFields<T extends { etag?: string; modifiedTime?: Date; contentType?: string }>(
+  answer: HttpAnswer,
+  out: T,
+): T {
+  const etag = answer.header("etag");
+  if (etag !== undefined) out.etag = etag;
+  const modified = answer.header("last-modified");
+  if (modified !== undefined) {
+    const time = new Date(modified);
+    if (!Number.isNaN(time.getTime())) out.modifiedTime = time;
+  }
+  const type = answer.header("content-type");
+  if (type !== undefined) out.contentType = type;
+  return out;
+}
+
+async function serviceError(response: HttpAnswer): Promise<S3ServiceError> {
   const body =
-    response.status === 304 || response.status === 204 ? "" : await response.text().catch(() => "");
-  const retryAfter = response.headers.get("retry-after");
+    response.status === 304 || response.status === 204
+      ? ""
+      : await response.text().catch(() => "");
+  const retryAfter = response.header("retry-after");
   const retryAfterMs =
-    retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+    retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
   return new S3ServiceError(response.status, text(body, "Code"), text(body, "Message") ?? "", retryAfterMs);
 }
 

@@ -48,7 +48,7 @@ async function resolveWith(resolver: Resolver, specifier: string, root = pkg.roo
 const ENTRY = {
   edge: { ".": "dist/edge/index.js", "./s3": "dist/s3/edge.js" },
   browser: { ".": "dist/browser/index.js", "./s3": "dist/s3/index.js" },
-  node: { ".": "dist/node/index.js", "./s3": "dist/s3/index.js" },
+  node: { ".": "dist/node/index.js", "./s3": "dist/s3/node.js" },
 } as const;
 
 describe("exports map", () => {
