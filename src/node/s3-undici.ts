@@ -6,7 +6,7 @@
  * first request of a backend that uses it (`s3.ts`), so neither undici nor this module is in any
  * other build.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { pipeline, type Readable } from "node:stream";
 import { constants, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, Pool } from "undici";
@@ -19,10 +19,22 @@ import type { HttpAnswer, HttpRequest, S3HttpFactory } from "../s3/http.js";
 import type { SigV4Crypto } from "../s3/sigv4.js";
 import type { TransportConfig } from "../s3/transport.js";
 
+// The signer keeps its derived key for a day: its KeyObject is made once, not per request.
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+function keyObjectOf(key: Uint8Array): KeyObject {
+  let object = keyObjects.get(key);
+  if (object === undefined) {
+    object = createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
+
 /** SigV4's hashes over `node:crypto`. */
 export const nodeCrypto: SigV4Crypto = {
   hmac: (key, data) => createHmac("sha256", key).update(data).digest(),
   sha256Hex: (data) => createHash("sha256").update(data).digest("hex"),
+  hmacHex: (key, data) => createHmac("sha256", keyObjectOf(key)).update(data).digest("hex"),
 };
 
 /** An S3 HTTP client over undici pools, one per origin (virtual-hosted buckets each have theirs). */
@@ -188,13 +200,20 @@ function watchReadable(
       } finally {
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
-        if (!done) body.destroy();
+        if (!done) drop(body);
       }
     },
     destroy() {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      body.destroy();
+      drop(body);
     },
   };
+}
+
+/** Ends a body nobody reads: undici fails an unfinished body on destroy, and nobody listens. */
+function drop(body: Readable): void {
+  if (body.destroyed) return;
+  body.on("error", () => undefined);
+  body.destroy();
 }

@@ -277,9 +277,31 @@ export class FetchTransport implements S3Transport {
     const parts = partsOf(input.body, input.partSize, input.signal, () => spare.pop());
     const first = await parts.next();
     const firstPart = first.done ? new Uint8Array(0) : first.value;
-    const second = first.done ? undefined : await parts.next();
+    // A full first part means more may follow: the upload is opened while the second is read, as
+    // lib-storage does. Without the caller's signal: an upload the service opened but whose id an abort
+    // kept from us could never be aborted. It is aborted below once the id is known.
+    const opened =
+      firstPart.length === input.partSize && (input.size === undefined || input.size > input.partSize)
+        ? this.#createUpload(input)
+        : undefined;
+    // Handled here; awaited below (a failure to open surfaces there).
+    opened?.catch(() => undefined);
+    const dropOpened = async () => {
+      const id = await opened?.catch(() => undefined);
+      if (id !== undefined) await this.#abortUpload(input.bucket, input.key, id, where);
+    };
+    let second: IteratorResult<Uint8Array, void> | undefined;
+    try {
+      second = first.done ? undefined : await parts.next();
+    } catch (err) {
+      await parts.return(undefined);
+      const cleanUp = dropOpened();
+      if (!input.signal?.aborted) await cleanUp;
+      throw err;
+    }
     if (second === undefined || second.done) {
-      // One part: a plain PUT.
+      // One part (a stream that ended at the part size): a plain PUT.
+      await dropOpened();
       const out = await this.putObject({
         bucket: input.bucket,
         key: input.key,
@@ -291,27 +313,13 @@ export class FetchTransport implements S3Transport {
       input.onProgress?.(firstPart.length, firstPart.length);
       return out;
     }
-    const uploadId = await this.#request(
-      {
-        operation: "CreateMultipartUpload",
-        method: "POST",
-        bucket: input.bucket,
-        key: input.key,
-        query: { uploads: "" },
-        headers: { "content-type": input.contentType },
-        signal: input.signal,
-      },
-      async (created) => {
-        const id = text(await created.text(), "UploadId");
-        if (!id)
-          throw new S3ServiceError(
-            created.status,
-            "InvalidResponse",
-            "CreateMultipartUpload returned no UploadId",
-          );
-        return id;
-      },
-    );
+    let uploadId: string;
+    try {
+      uploadId = await (opened ?? this.#createUpload(input));
+    } catch (err) {
+      await parts.return(undefined);
+      throw err;
+    }
     logger?.info(`${scheme}: multipart upload of ${where} started (parts of ${input.partSize} bytes)`);
     const etags: string[] = [];
     let loaded = 0;
@@ -402,6 +410,30 @@ export class FetchTransport implements S3Transport {
     } finally {
       await parts.return(undefined);
     }
+  }
+
+  /** CreateMultipartUpload: the upload's id. */
+  #createUpload(input: UploadInput): Promise<string> {
+    return this.#request(
+      {
+        operation: "CreateMultipartUpload",
+        method: "POST",
+        bucket: input.bucket,
+        key: input.key,
+        query: { uploads: "" },
+        headers: { "content-type": input.contentType },
+      },
+      async (created) => {
+        const id = text(await created.text(), "UploadId");
+        if (!id)
+          throw new S3ServiceError(
+            created.status,
+            "InvalidResponse",
+            "CreateMultipartUpload returned no UploadId",
+          );
+        return id;
+      },
+    );
   }
 
   async #abortUpload(bucket: string, key: string, uploadId: string, where: string): Promise<void> {
@@ -550,9 +582,7 @@ function headerFields<T extends { etag?: string; modifiedTime?: Date; contentTyp
 
 async function serviceError(response: HttpAnswer): Promise<S3ServiceError> {
   const body =
-    response.status === 304 || response.status === 204
-      ? ""
-      : await response.text().catch(() => "");
+    response.status === 304 || response.status === 204 ? "" : await response.text().catch(() => "");
   const retryAfter = response.header("retry-after");
   const retryAfterMs =
     retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;

@@ -40,6 +40,11 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 // has two different `CopySource` spellings.
 const RESERVED_IN_COPY_SOURCE = /[;,?:@&=+$#]/;
 
+// Loaded with the first request and kept: an `import()` per request costs a module-map lookup and
+// promise jobs (and a round trip to the loader thread under a loader such as tsx).
+let remoteReadModule: typeof import("../core/remote-read.js") | undefined;
+let errorsModule: typeof import("./errors.js") | undefined;
+
 /** The request code of one {@link S3Backend}, holding its transport. @internal */
 export class S3Requests {
   readonly #backend: S3Backend;
@@ -47,6 +52,8 @@ export class S3Requests {
   readonly #loader: TransportLoader;
   readonly #isClosed: () => boolean;
   #transport: Promise<S3Transport> | undefined;
+  /** The transport once made (and the error mapping loaded): requests skip the promise. */
+  #ready: S3Transport | undefined;
 
   constructor(backend: S3Backend, options: S3Options, loader: TransportLoader, isClosed: () => boolean) {
     this.#backend = backend;
@@ -59,6 +66,7 @@ export class S3Requests {
   async close(): Promise<void> {
     const transport = this.#transport;
     this.#transport = undefined;
+    this.#ready = undefined;
     if (transport) (await transport.catch(() => undefined))?.destroy();
   }
 
@@ -87,8 +95,8 @@ export class S3Requests {
     };
     if (this.#options.logger) object.logger = this.#options.logger;
     // The read path (resumption, whole-body checks) loads with the first read, not with the build.
-    const { remoteRead } = await import("../core/remote-read.js");
-    return remoteRead(object, options);
+    remoteReadModule ??= await import("../core/remote-read.js");
+    return remoteReadModule.remoteRead(object, options);
   }
 
   async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
@@ -349,13 +357,12 @@ export class S3Requests {
     request: (transport: S3Transport) => Promise<T>,
   ): Promise<T> {
     throwIfAborted(signal);
-    // The error mapping loads with the transport, before any request: a failure (offline) needs it
-    // at hand, not behind another load.
-    const [transport, { toStoreError }] = await Promise.all([this.#getTransport(), import("./errors.js")]);
+    const transport =
+      this.#ready !== undefined && !this.#isClosed() ? this.#ready : await this.#getTransport();
     try {
       return await request(transport);
     } catch (err) {
-      throw toStoreError(err, {
+      throw (errorsModule as typeof import("./errors.js")).toStoreError(err, {
         action,
         key,
         uri: this.#backend.uri(key),
@@ -381,8 +388,16 @@ export class S3Requests {
   }
 
   async #createTransport(): Promise<S3Transport> {
-    const Transport = await this.#loader.load(this.#backend.transport);
-    return new Transport(this.#transportConfig());
+    // The error mapping loads with the transport, before any request: a failure (offline) needs it
+    // at hand, not behind another load.
+    const [Transport, errors] = await Promise.all([
+      this.#loader.load(this.#backend.transport),
+      import("./errors.js"),
+    ]);
+    errorsModule = errors;
+    const transport = new Transport(this.#transportConfig());
+    this.#ready = transport;
+    return transport;
   }
 
   #transportConfig(): TransportConfig {
