@@ -50,15 +50,23 @@ export const undiciHttp: S3HttpFactory = ({ maxSockets }) => {
   };
   return {
     async send(request) {
-      const answer = await poolOf(request.origin).request({
-        method: request.method as "GET",
-        path: request.path,
-        headers: headersOf(request),
-        // undici sends async iterables (its docs say so; `request()`'s types leave them out).
-        body: bodyOf(request) as Uint8Array | string | undefined,
-        signal: request.signal,
-      });
-      return new UndiciAnswer(answer.statusCode, answer.headers, answer.body);
+      const ms = request.timeoutMs;
+      try {
+        const answer = await poolOf(request.origin).request({
+          method: request.method as "GET",
+          path: request.path,
+          headers: headersOf(request),
+          // undici sends async iterables (its docs say so; `request()`'s types leave them out).
+          body: bodyOf(request) as Uint8Array | string | undefined,
+          signal: request.signal ?? null,
+          // undici's own timers, on the connection: no AbortController and timer per request.
+          headersTimeout: ms,
+          bodyTimeout: ms,
+        });
+        return new UndiciAnswer(answer.statusCode, answer.headers, answer.body, ms);
+      } catch (err) {
+        throw asTimeout(err, ms);
+      }
     },
     async close() {
       const all = [...pools.values()];
@@ -106,11 +114,13 @@ class UndiciAnswer implements HttpAnswer {
   readonly status: number;
   readonly #headers: UndiciHeaders;
   readonly #body: UndiciBody;
+  readonly #timeoutMs: number;
 
-  constructor(status: number, headers: UndiciHeaders, body: UndiciBody) {
+  constructor(status: number, headers: UndiciHeaders, body: UndiciBody, timeoutMs: number) {
     this.status = status;
     this.#headers = headers;
     this.#body = body;
+    this.#timeoutMs = timeoutMs;
   }
 
   header(name: string): string | undefined {
@@ -119,7 +129,15 @@ class UndiciAnswer implements HttpAnswer {
   }
 
   text(): Promise<string> {
-    return this.#body.text();
+    return this.#body.text().catch((err: unknown) => Promise.reject(asTimeout(err, this.#timeoutMs)));
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await this.#body.arrayBuffer());
+    } catch (err) {
+      throw asTimeout(err, this.#timeoutMs);
+    }
   }
 
   async discard(): Promise<void> {
@@ -188,7 +206,12 @@ function watchReadable(
       try {
         for (;;) {
           waitingSince = Date.now();
-          const next = await chunks.next();
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await chunks.next();
+          } catch (err) {
+            throw asTimeout(err, idleMs);
+          }
           waitingSince = undefined;
           if (signal?.aborted) throw abortReason(signal);
           if (next.done) {
@@ -209,6 +232,12 @@ function watchReadable(
       drop(body);
     },
   };
+}
+
+/** undici's timeouts as the `TimeoutError` the retry policy knows. */
+function asTimeout(err: unknown, ms: number): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" ? timeoutError(ms, err) : err;
 }
 
 /** Ends a body nobody reads: undici fails an unfinished body on destroy, and nobody listens. */

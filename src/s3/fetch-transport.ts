@@ -9,7 +9,7 @@
 
 import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { abortReason, describeCause } from "../core/errors.js";
-import { attemptSignal, sleep, timeoutError } from "../core/transfer.js";
+import { sleep } from "../core/transfer.js";
 import { credentialsProvider } from "./credentials.js";
 import { fetchHttp, type HttpAnswer, type S3Http, type S3HttpFactory } from "./http.js";
 import { RetryPolicy } from "./retry.js";
@@ -168,7 +168,6 @@ export class FetchTransport implements S3Transport {
       let answer: HttpAnswer | undefined;
       let failure: unknown;
       let unanswered = false;
-      const attempt = attemptSignal(call.signal, this.#config.timeoutMs);
       try {
         const signed = this.#signer
           ? await this.#signer.sign({ method: call.method, url: address, headers })
@@ -181,18 +180,17 @@ export class FetchTransport implements S3Transport {
           headers: signed,
           ...(call.body === undefined ? {} : { body: call.body }),
           ...(report ? { onProgress: report } : {}),
-          signal: attempt.signal,
+          ...(call.signal ? { signal: call.signal } : {}),
+          timeoutMs: this.#config.timeoutMs,
         });
         unanswered = false;
         const status = answer.status;
         if ((status >= 200 && status < 300) || call.ok?.(status)) return await consume(answer);
         failure = await serviceError(answer);
       } catch (err) {
-        failure = attempt.timedOut() ? timeoutError(this.#config.timeoutMs, err) : err;
+        failure = err;
         // A body left unread holds its connection.
         await answer?.discard();
-      } finally {
-        attempt.clear();
       }
       if (call.signal?.aborted) throw abortReason(call.signal);
       // In a page, a CORS refusal looks like a network failure; it is not transient.
@@ -207,7 +205,7 @@ export class FetchTransport implements S3Transport {
   }
 
   async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
-    const response = await this.#request(
+    const got = await this.#request(
       {
         operation: "GetObject",
         method: "GET",
@@ -217,12 +215,20 @@ export class FetchTransport implements S3Transport {
         signal: input.signal,
         ...(input.ifNoneMatch === undefined ? {} : { ok: (status: number) => status === 304 }),
       },
-      async (r) => r,
+      async (answer) => {
+        // A small body is read inside the attempt (a break is retried like any failed request): one
+        // buffer, without the stream machinery a long body needs.
+        const small =
+          Number(answer.header("content-length")) <= SMALL_BODY &&
+          answer.header("content-encoding") === undefined;
+        return { answer, bytes: small ? await answer.bytes() : undefined };
+      },
     );
+    const { answer: response, bytes } = got;
     const out: GetObjectOutput = {
       status: response.status,
-      // The body outlives the attempt: the idle timer and the caller's signal follow it from here.
-      body: response.body(this.#config.timeoutMs, input.signal),
+      // A long body outlives the attempt: the idle timer and the caller's signal follow it from here.
+      body: bytes ? oneChunk(bytes) : response.body(this.#config.timeoutMs, input.signal),
     };
     const length = response.header("content-length");
     if (length !== undefined) out.contentLength = Number(length);
@@ -536,6 +542,18 @@ export class FetchTransport implements S3Transport {
 }
 
 // ---- helpers ----
+
+/** Bodies up to this size are read whole by GetObject. */
+const SMALL_BODY = 64 * 1024;
+
+function oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> & { destroy(): void } {
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (bytes.length > 0) yield bytes;
+    },
+    destroy() {},
+  };
+}
 
 function discardBody(answer: HttpAnswer): Promise<void> {
   return answer.discard();

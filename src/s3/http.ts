@@ -6,7 +6,7 @@
  */
 import { PROGRESS_STEP } from "../core/backend.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
-import { type ByteSource, emptyStream, watchIdle } from "../core/transfer.js";
+import { attemptSignal, type ByteSource, emptyStream, timeoutError, watchIdle } from "../core/transfer.js";
 
 /** One request, signed and ready to send. */
 export interface HttpRequest {
@@ -21,8 +21,13 @@ export interface HttpRequest {
   body?: Uint8Array | string;
   /** Bytes of `body` handed to the connection so far, every {@link PROGRESS_STEP}, where the client can tell. */
   onProgress?: (loaded: number) => void;
-  /** Ends the request (until the answer's headers arrive) with the signal's reason. */
-  signal: AbortSignal;
+  /** The caller's: ends the request, and the body while it is read through {@link HttpAnswer}, with its reason. */
+  signal?: AbortSignal;
+  /**
+   * How long to wait for the answer's headers, and (reading a body with `text`/`bytes`) for each
+   * piece of it; past it, the request fails with an error named `TimeoutError`.
+   */
+  timeoutMs: number;
 }
 
 /** The answer's status and headers; the body is read (or dropped) once, by one of the methods. */
@@ -32,6 +37,8 @@ export interface HttpAnswer {
   header(name: string): string | undefined;
   /** The whole body as text. */
   text(): Promise<string>;
+  /** The whole body's bytes (as stored: use it for bodies without a `Content-Encoding`). */
+  bytes(): Promise<Uint8Array>;
   /** Drops the body, so its connection is free again. Never throws. */
   discard(): Promise<void>;
   /**
@@ -64,10 +71,12 @@ const STREAMS_FIXED_LENGTH_BODIES =
 /** {@link S3Http} over the global `fetch`: browsers, edge runtimes, and Node when nothing else is injected. */
 export const fetchHttp: S3HttpFactory = () => ({
   async send(request) {
+    // The timer runs until the body is read (or handed on): fetch's signal reaches the body too.
+    const attempt = attemptSignal(request.signal, request.timeoutMs);
     const init: RequestInit & { duplex?: "half" } = {
       method: request.method,
       headers: request.headers,
-      signal: request.signal,
+      signal: attempt.signal,
       // Freshness is the store's business (its cache, ETags, `ignoreCache`): a browser's HTTP
       // cache must not answer for the bucket.
       cache: "no-store",
@@ -78,20 +87,41 @@ export const fetchHttp: S3HttpFactory = () => ({
       init.body = bytesStream(body, request.onProgress);
       init.duplex = "half";
     } else if (body !== undefined) init.body = body as BodyInit;
-    return fetchAnswer(await fetch(request.origin + request.path, init));
+    try {
+      return fetchAnswer(await fetch(request.origin + request.path, init), attempt, request.timeoutMs);
+    } catch (err) {
+      attempt.clear();
+      throw attempt.timedOut() ? timeoutError(request.timeoutMs, err) : err;
+    }
   },
   async close() {},
 });
 
-function fetchAnswer(response: Response): HttpAnswer {
+function fetchAnswer(
+  response: Response,
+  attempt: ReturnType<typeof attemptSignal>,
+  timeoutMs: number,
+): HttpAnswer {
+  const read = async <T>(how: () => Promise<T>): Promise<T> => {
+    try {
+      return await how();
+    } catch (err) {
+      throw attempt.timedOut() ? timeoutError(timeoutMs, err) : err;
+    } finally {
+      attempt.clear();
+    }
+  };
   return {
     status: response.status,
     header: (name) => response.headers.get(name) ?? undefined,
-    text: () => response.text(),
-    discard: async () => {
-      await response.body?.cancel().catch(() => undefined);
+    text: () => read(() => response.text()),
+    bytes: () => read(async () => new Uint8Array(await response.arrayBuffer())),
+    discard: () => read(async () => response.body?.cancel()).catch(() => undefined),
+    body: (idleMs, signal) => {
+      // From here the idle watch bounds the body, and the caller's signal reaches it through `signal`.
+      attempt.clear();
+      return watchIdle(response.body ?? emptyStream(), idleMs, signal);
     },
-    body: (idleMs, signal) => watchIdle(response.body ?? emptyStream(), idleMs, signal),
     decodes: (encoding) => fetchDecodes(parseCodings(encoding)),
   };
 }
