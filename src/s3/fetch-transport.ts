@@ -12,6 +12,7 @@ import { abortReason, describeCause } from "../core/errors.js";
 import { sleep } from "../core/transfer.js";
 import { credentialsProvider } from "./credentials.js";
 import { fetchHttp, type HttpAnswer, type S3Http, type S3HttpFactory } from "./http.js";
+import { uploadInParts } from "./multipart.js";
 import { RetryPolicy } from "./retry.js";
 import { canonicalQueryOf, encodeKeyPath, type SigV4Crypto, SigV4Signer } from "./sigv4.js";
 import type {
@@ -273,149 +274,67 @@ export class FetchTransport implements S3Transport {
   }
 
   async upload(input: UploadInput): Promise<WriteOutput> {
-    const scheme = this.#config.scheme;
-    const logger = this.#config.logger;
-    const where = `${scheme}://${input.bucket}/${input.key}`;
-    // A stream is cut into buffers of our own, used again once their part is up: memory stays at the
-    // parts in flight, where fresh buffers would pile up until the next full garbage collection.
-    const spare: Uint8Array[] = [];
-    const pooled = !ArrayBuffer.isView(input.body);
-    const parts = partsOf(input.body, input.partSize, input.signal, () => spare.pop());
-    const first = await parts.next();
-    const firstPart = first.done ? new Uint8Array(0) : first.value;
-    // A full first part means more may follow: the upload is opened while the second is read, as
-    // lib-storage does. Without the caller's signal: an upload the service opened but whose id an abort
-    // kept from us could never be aborted. It is aborted below once the id is known.
-    const opened =
-      firstPart.length === input.partSize && (input.size === undefined || input.size > input.partSize)
-        ? this.#createUpload(input)
-        : undefined;
-    // Handled here; awaited below (a failure to open surfaces there).
-    opened?.catch(() => undefined);
-    const dropOpened = async () => {
-      const id = await opened?.catch(() => undefined);
-      if (id !== undefined) await this.#abortUpload(input.bucket, input.key, id, where);
-    };
-    let second: IteratorResult<Uint8Array, void> | undefined;
-    try {
-      second = first.done ? undefined : await parts.next();
-    } catch (err) {
-      await parts.return(undefined);
-      const cleanUp = dropOpened();
-      if (!input.signal?.aborted) await cleanUp;
-      throw err;
-    }
-    if (second === undefined || second.done) {
-      // One part (a stream that ended at the part size): a plain PUT.
-      await dropOpened();
-      const out = await this.putObject({
-        bucket: input.bucket,
-        key: input.key,
-        body: firstPart,
-        ...(input.contentType ? { contentType: input.contentType } : {}),
-        ...(input.ifNoneMatch ? { ifNoneMatch: input.ifNoneMatch } : {}),
-        ...(input.signal ? { signal: input.signal } : {}),
-      });
-      input.onProgress?.(firstPart.length, firstPart.length);
-      return out;
-    }
-    let uploadId: string;
-    try {
-      uploadId = await (opened ?? this.#createUpload(input));
-    } catch (err) {
-      await parts.return(undefined);
-      throw err;
-    }
-    logger?.info(`${scheme}: multipart upload of ${where} started (parts of ${input.partSize} bytes)`);
-    const etags: string[] = [];
-    let loaded = 0;
-    let number = 0;
-    let stopped = false;
-    // The two parts already read come first; the rest are read as workers free up.
-    const pending: Uint8Array[] = [firstPart, second.value];
-    const nextPart = async (): Promise<{ number: number; data: Uint8Array } | undefined> => {
-      // Numbered before the await: the generator answers requests in order, so part n is the nth.
-      const partNumber = ++number;
-      const data = pending.shift() ?? (await parts.next()).value;
-      return data === undefined || stopped ? undefined : { number: partNumber, data };
-    };
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        const part = await nextPart();
-        if (!part) return;
-        try {
-          await uploadPart(part);
-        } catch (err) {
-          // The other workers finish the part they hold and take no more.
-          stopped = true;
-          throw err;
-        }
-      }
-    };
-    const uploadPart = async (part: { number: number; data: Uint8Array }): Promise<void> => {
-      const etag = await this.#request(
-        {
-          operation: "UploadPart",
-          method: "PUT",
-          bucket: input.bucket,
-          key: input.key,
-          query: { partNumber: String(part.number), uploadId },
-          body: part.data,
-          signal: input.signal,
-        },
-        async (response) => {
-          await response.discard();
-          const tag = response.header("etag");
-          if (!tag)
-            throw new S3ServiceError(
-              response.status,
-              "InvalidResponse",
-              `part ${part.number} has no ETag (is ETag exposed by CORS?)`,
-            );
-          return tag;
-        },
-      );
-      etags[part.number - 1] = etag;
-      loaded += part.data.length;
-      if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
-      logger?.debug(`${scheme}: part ${part.number} of ${where} uploaded`);
-      input.onProgress?.(loaded, input.size);
-    };
-    try {
-      const workers = Array.from({ length: Math.max(1, input.queueSize) }, () => worker());
-      // allSettled first: no part may still be in flight when the upload is aborted.
-      const settled = await Promise.allSettled(workers);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-      if (failed) throw failed.reason;
-      const body = `<CompleteMultipartUpload>${etags
-        .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`)
-        .join("")}</CompleteMultipartUpload>`;
-      const out = await this.#request(
-        {
-          operation: "CompleteMultipartUpload",
-          method: "POST",
-          bucket: input.bucket,
-          key: input.key,
-          query: { uploadId },
-          headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
+    const where = `${this.#config.scheme}://${input.bucket}/${input.key}`;
+    const { bucket, key, signal } = input;
+    return uploadInParts(input, {
+      where,
+      ...(this.#config.logger ? { logger: this.#config.logger } : {}),
+      create: () => this.#createUpload(input),
+      abort: (uploadId) => this.#abortUpload(bucket, key, uploadId, where),
+      put: (body) =>
+        this.putObject({
+          bucket,
+          key,
           body,
-          signal: input.signal,
-        },
-        async (completed) => {
-          const xml = await xmlBody(completed);
-          return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
-        },
-      );
-      logger?.info(`${scheme}: multipart upload of ${where} completed (${etags.length} parts)`);
-      return out;
-    } catch (err) {
-      const cleanUp = this.#abortUpload(input.bucket, input.key, uploadId, where);
-      // An aborted call settles now; the clean-up (which never rejects) goes on without it.
-      if (!input.signal?.aborted) await cleanUp;
-      throw err;
-    } finally {
-      await parts.return(undefined);
-    }
+          ...(input.contentType ? { contentType: input.contentType } : {}),
+          ...(input.ifNoneMatch ? { ifNoneMatch: input.ifNoneMatch } : {}),
+          ...(signal ? { signal } : {}),
+        }),
+      part: (uploadId, number, data) =>
+        this.#request(
+          {
+            operation: "UploadPart",
+            method: "PUT",
+            bucket,
+            key,
+            query: { partNumber: String(number), uploadId },
+            body: data,
+            signal,
+          },
+          async (response) => {
+            await response.discard();
+            const tag = response.header("etag");
+            if (!tag)
+              throw new S3ServiceError(
+                response.status,
+                "InvalidResponse",
+                `part ${number} has no ETag (is ETag exposed by CORS?)`,
+              );
+            return tag;
+          },
+        ),
+      complete: (uploadId, etags) =>
+        this.#request(
+          {
+            operation: "CompleteMultipartUpload",
+            method: "POST",
+            bucket,
+            key,
+            query: { uploadId },
+            headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
+            body: `<CompleteMultipartUpload>${etags
+              .map(
+                (etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`,
+              )
+              .join("")}</CompleteMultipartUpload>`,
+            signal,
+          },
+          async (completed) => {
+            const xml = await xmlBody(completed);
+            return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
+          },
+        ),
+    });
   }
 
   /** CreateMultipartUpload: the upload's id. */
@@ -625,50 +544,4 @@ function classify(err: unknown): { transient: boolean; reason: string; retryAfte
     return { transient: false, reason: err.name };
   // fetch rejects with a TypeError for resets, refused connections and DNS failures; timeouts are ours.
   return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-}
-
-/**
- * A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. A
- * source that stalls does not hold up an abort: the signal cancels the pending read.
- */
-async function* partsOf(
-  body: Uint8Array | ReadableStream<Uint8Array>,
-  size: number,
-  signal?: AbortSignal,
-  reuse?: () => Uint8Array | undefined,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  if (ArrayBuffer.isView(body)) {
-    for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
-    return;
-  }
-  const reader = body.getReader();
-  const onAbort = () => reader.cancel(abortReason(signal as AbortSignal)).catch(() => undefined);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const fresh = () => reuse?.() ?? new Uint8Array(size);
-  let buffer = fresh();
-  let filled = 0;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (signal?.aborted) throw abortReason(signal);
-      if (next.done) break;
-      let chunk = next.value;
-      while (chunk.length > 0) {
-        const take = Math.min(size - filled, chunk.length);
-        buffer.set(chunk.subarray(0, take), filled);
-        filled += take;
-        chunk = chunk.subarray(take);
-        if (filled === size) {
-          yield buffer;
-          buffer = fresh();
-          filled = 0;
-        }
-      }
-    }
-    if (filled > 0) yield buffer.subarray(0, filled);
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
 }
