@@ -31,6 +31,7 @@ import type {
   UploadInput,
   WriteOutput,
 } from "./transport.js";
+import { WholeBody } from "./transport.js";
 import { decodeXml, elements, escapeXml, text } from "./xml.js";
 
 const THROTTLING_CODES = new Set([
@@ -229,7 +230,7 @@ export class FetchTransport implements S3Transport {
     const out: GetObjectOutput = {
       status: response.status,
       // A long body outlives the attempt: the idle timer and the caller's signal follow it from here.
-      body: bytes ? oneChunk(bytes) : response.body(this.#config.timeoutMs, input.signal),
+      body: bytes ? new WholeBody(bytes) : response.body(this.#config.timeoutMs, input.signal),
     };
     const length = response.header("content-length");
     if (length !== undefined) out.contentLength = Number(length);
@@ -464,15 +465,6 @@ export class FetchTransport implements S3Transport {
 
 /** Bodies up to this size are read whole by GetObject. */
 const SMALL_BODY = 64 * 1024;
-
-function oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> & { destroy(): void } {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (bytes.length > 0) yield bytes;
-    },
-    destroy() {},
-  };
-}
 
 function discardBody(answer: HttpAnswer): Promise<void> {
   return answer.discard();

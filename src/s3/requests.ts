@@ -5,6 +5,7 @@
  * services differ and how this copes.
  */
 import {
+  bytesResult,
   type CallOptions,
   type CommonPrefix,
   copyAcross,
@@ -26,11 +27,17 @@ import {
 } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor } from "../core/mime.js";
-import type { RemoteObject } from "../core/remote-body.js";
+import { metaOf, type RemoteObject, type RemoteResponse } from "../core/remote-body.js";
 import { peekStream } from "../core/transfer.js";
 import type { S3Backend, TransportLoader } from "./backend.js";
 import type { S3Credentials, S3Options } from "./options.js";
-import type { ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
+import {
+  type ListOutput,
+  type S3Transport,
+  type TransportConfig,
+  WholeBody,
+  type WriteOutput,
+} from "./transport.js";
 
 /** S3 copies at most 5 GiB in one request; larger objects are copied by streaming them. */
 const MAX_COPY_SIZE = 5 * 1024 ** 3;
@@ -94,6 +101,27 @@ export class S3Requests {
       head: () => this.#backend.head(key, signal ? { signal } : {}),
     };
     if (this.#options.logger) object.logger = this.#options.logger;
+    if (options.range === undefined && options.onProgress === undefined) {
+      // A whole small object the request path read in one buffer is the answer as it is; anything
+      // else (a long body, a 304, an encoded one) goes through the shared read path, which then takes
+      // this first answer instead of asking again.
+      const out = await object.get(undefined, options.ifMatch, options.ifNoneMatch);
+      if (
+        out.status === 200 &&
+        out.body instanceof WholeBody &&
+        out.contentEncoding === undefined &&
+        out.contentLength === out.body.bytes.length
+      ) {
+        return bytesResult(metaOf(key, out, out.contentLength), out.body.bytes);
+      }
+      const get = object.get;
+      let first: RemoteResponse | undefined = out;
+      object.get = (range, ifMatch, ifNoneMatch) => {
+        const answer = first;
+        first = undefined;
+        return answer ? Promise.resolve(answer) : get(range, ifMatch, ifNoneMatch);
+      };
+    }
     // The read path (resumption, whole-body checks) loads with the first read, not with the build.
     remoteReadModule ??= await import("../core/remote-read.js");
     return remoteReadModule.remoteRead(object, options);

@@ -40,6 +40,20 @@ export interface GetObjectInput extends ObjectAddress {
 /** One answer to a GET: the shape the shared remote-read logic takes (status 304 when `ifNoneMatch` matched). */
 export type GetObjectOutput = RemoteResponse;
 
+/**
+ * A GET body the request path read whole already (a small object): the backend hands its bytes over
+ * as they are, without the stream machinery a long body needs.
+ */
+export class WholeBody implements AsyncIterable<Uint8Array> {
+  constructor(readonly bytes: Uint8Array) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.bytes.length > 0) yield this.bytes;
+  }
+
+  destroy(): void {}
+}
+
 export interface PutObjectInput extends ObjectAddress {
   body: Uint8Array;
   contentType?: string;
