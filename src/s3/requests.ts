@@ -26,7 +26,7 @@ import {
   UnsupportedOperationError,
 } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
-import { contentTypeFor } from "../core/mime.js";
+import { contentTypeFor, knownContentType } from "../core/mime.js";
 import { metaOf, type RemoteObject, type RemoteResponse } from "../core/remote-body.js";
 import { peekStream } from "../core/transfer.js";
 import type { S3Backend, TransportLoader } from "./backend.js";
@@ -151,7 +151,8 @@ export class S3Requests {
     if (create && !this.#backend.capabilities.conditionalWrite && (await this.#exists(key, options.signal))) {
       throw this.#alreadyExists(key);
     }
-    const contentType = options.contentType ?? (await contentTypeFor(key));
+    // The common types answer without an await.
+    const contentType = options.contentType ?? knownContentType(key) ?? (await contentTypeFor(key));
     const threshold = this.#options.multipartThreshold;
     let data: Uint8Array | undefined;
     let stream: ReadableStream<Uint8Array> | undefined;
