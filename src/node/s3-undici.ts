@@ -6,7 +6,7 @@
  * first request of a backend that uses it (`s3.ts`), so neither undici nor this module is in any
  * other build.
  */
-import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { pipeline, type Readable } from "node:stream";
 import { constants, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, Pool } from "undici";
@@ -19,22 +19,12 @@ import type { HttpAnswer, HttpRequest, S3HttpFactory } from "../s3/http.js";
 import type { SigV4Crypto } from "../s3/sigv4.js";
 import type { TransportConfig } from "../s3/transport.js";
 
-// The signer keeps its derived key for a day: its KeyObject is made once, not per request.
-const keyObjects = new WeakMap<Uint8Array, KeyObject>();
-function keyObjectOf(key: Uint8Array): KeyObject {
-  let object = keyObjects.get(key);
-  if (object === undefined) {
-    object = createSecretKey(key);
-    keyObjects.set(key, object);
-  }
-  return object;
-}
-
 /** SigV4's hashes over `node:crypto`. */
 export const nodeCrypto: SigV4Crypto = {
   hmac: (key, data) => createHmac("sha256", key).update(data).digest(),
   sha256Hex: (data) => createHash("sha256").update(data).digest("hex"),
-  hmacHex: (key, data) => createHmac("sha256", keyObjectOf(key)).update(data).digest("hex"),
+  // A raw key measures faster here than a cached KeyObject (Node 20).
+  hmacHex: (key, data) => createHmac("sha256", key).update(data).digest("hex"),
 };
 
 /** An S3 HTTP client over undici pools, one per origin (virtual-hosted buckets each have theirs). */
