@@ -6,6 +6,7 @@ const entry = {
   "core/index": "src/core/index.ts",
   "s3/index": "src/s3/index.ts",
   "s3/edge": "src/s3/edge.ts",
+  "s3/node": "src/node/s3-entry.ts",
   "node/index": "src/node/index.ts",
   "edge/index": "src/edge/index.ts",
 };

@@ -13,6 +13,7 @@ import "./local.js";
 import "./memory.js";
 import "./memory-roundtrip.js";
 import "./s3.js";
+import "./s3-lean.js";
 import "./s3-memory.js";
 import "./bare-keys.js";
 import "./tables.js";

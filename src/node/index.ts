@@ -12,11 +12,11 @@ import { httpBackendFactory } from "../core/backends/http.js";
 import { setCacheStorageFactory } from "../core/cache/storage.js";
 import { registerLocalFiles } from "../core/path/local-files.js";
 import { registerSchemeFactory, setLocalScheme } from "../core/schemes.js";
-import { s3BackendFactory } from "../s3/index.js";
 import { FsCacheStorage } from "./cache-fs.js";
 import { DiskBackend } from "./disk.js";
 import { fileUriToPath, splitFileUri } from "./file-uri.js";
 import { nodeLocalFiles } from "./local-files.js";
+import { s3BackendFactory } from "./s3.js";
 
 registerSchemeFactory("file", {
   kind: "file",
@@ -31,6 +31,7 @@ setCacheStorageFactory((location) => new FsCacheStorage(location));
 registerLocalFiles(nodeLocalFiles);
 
 export * from "../core/index.js";
-export { S3Backend, S3Options, type S3OptionsInit } from "../s3/index.js";
+export { S3Options, type S3OptionsInit } from "../s3/index.js";
 export { defaultCacheDir, FsCacheStorage } from "./cache-fs.js";
 export { DiskBackend, TEMP_PREFIX } from "./disk.js";
+export { S3Backend } from "./s3.js";

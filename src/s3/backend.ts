@@ -42,6 +42,11 @@ export type TransportClass = new (config: TransportConfig) => S3Transport;
 export interface TransportLoader {
   readonly kinds: readonly ("sdk" | "fetch")[];
   load(kind: "sdk" | "fetch"): Promise<TransportClass>;
+  /**
+   * The request path for options that name none (and a backend given no `defaultTransport`).
+   * @default the first of `kinds`
+   */
+  choose?(options: S3Options): "sdk" | "fetch";
 }
 
 /** The fetch request path alone: what every runtime can run. */
@@ -113,7 +118,10 @@ export class S3Backend implements Backend {
     }
     this.#loader = init.transports ?? fetchTransportLoader;
     this.#transportKind =
-      this.#options.transport ?? init.defaultTransport ?? (this.#loader.kinds[0] as "sdk" | "fetch");
+      this.#options.transport ??
+      init.defaultTransport ??
+      this.#loader.choose?.(this.#options) ??
+      (this.#loader.kinds[0] as "sdk" | "fetch");
     if (!this.#loader.kinds.includes(this.#transportKind)) {
       throw new ConfigError(
         `${this.root}: this build has no '${this.#transportKind}' request path (it has: ${this.#loader.kinds.join(", ")}); set transport: "fetch"`,

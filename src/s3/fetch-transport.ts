@@ -1,26 +1,20 @@
 /**
- * The S3 request path on plain `fetch`: SigV4 over Web Crypto (`sigv4.ts`) and a small XML reader
- * (`xml.ts`). It serves edge runtimes, where the AWS SDK cannot parse XML (it wants a `DOMParser`),
- * and any runtime where the SDK's per-request cost matters. Retries run here (there is no SDK loop to
- * hand them to), with the same policy as the SDK path; multipart uploads are done by hand, in the way
- * `@aws-sdk/lib-storage` does them: parts of `partSize`, `queueSize` in flight, abort on failure.
+ * The signed S3 request path: SigV4 (`sigv4.ts`) and a small XML reader (`xml.ts`) over an
+ * {@link S3Http}: the global `fetch` by default (browsers, edge runtimes, where the AWS SDK cannot
+ * parse XML: it wants a `DOMParser`), a pooled `undici` client on Node (`src/node/s3-pool.ts`).
+ * Retries run here (there is no SDK loop to hand them to), with the same policy as the SDK path;
+ * multipart uploads are done by hand, in the way `@aws-sdk/lib-storage` does them: parts of
+ * `partSize`, `queueSize` in flight, abort on failure.
  */
 
-import { PROGRESS_STEP } from "../core/backend.js";
 import { CorsRefusal, corsRefusal } from "../core/cors.js";
-import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { abortReason, describeCause } from "../core/errors.js";
-import {
-  attemptSignal,
-  emptyStream,
-  headerFields,
-  sleep,
-  timeoutError,
-  watchIdle,
-} from "../core/transfer.js";
+import { sleep } from "../core/transfer.js";
 import { credentialsProvider } from "./credentials.js";
+import { fetchHttp, type HttpAnswer, type S3Http, type S3HttpFactory } from "./http.js";
+import { uploadInParts } from "./multipart.js";
 import { RetryPolicy } from "./retry.js";
-import { encodeKeyPath, SigV4Signer } from "./sigv4.js";
+import { canonicalQueryOf, encodeKeyPath, type SigV4Crypto, SigV4Signer } from "./sigv4.js";
 import type {
   CopyInput,
   CopyOutput,
@@ -37,7 +31,7 @@ import type {
   UploadInput,
   WriteOutput,
 } from "./transport.js";
-import { HAS_XHR, xhrSend } from "./xhr-send.js";
+import { WholeBody } from "./transport.js";
 import { decodeXml, elements, escapeXml, text } from "./xml.js";
 
 const THROTTLING_CODES = new Set([
@@ -85,18 +79,39 @@ interface Call {
   operation: string;
 }
 
-/** {@link S3Transport} over `fetch`; see the module comment. */
+/** Where one request goes: as sent, and as signed. */
+interface Address {
+  origin: string;
+  host: string;
+  /** The encoded path, without the query. */
+  pathname: string;
+  /** The query in canonical form (empty when none). */
+  query: string;
+}
+
+/** {@link S3Transport} over signed requests; see the module comment. */
 export class FetchTransport implements S3Transport {
   readonly #config: TransportConfig;
   readonly #signer: SigV4Signer | undefined;
   readonly #policy: RetryPolicy;
-  readonly #endpoint: URL;
+  readonly #http: S3Http;
+  readonly #protocol: string;
+  readonly #host: string;
+  readonly #basePath: string;
   readonly #region: string;
 
-  constructor(config: TransportConfig) {
+  /**
+   * @param http how requests reach the service (the global `fetch` by default).
+   * @param crypto the hashes the signer uses (Web Crypto by default).
+   */
+  constructor(config: TransportConfig, http: S3HttpFactory = fetchHttp, crypto?: SigV4Crypto) {
     this.#config = config;
     this.#region = config.region ?? "us-east-1";
-    this.#endpoint = new URL(config.endpoint ?? `https://s3.${this.#region}.amazonaws.com`);
+    const endpoint = new URL(config.endpoint ?? `https://s3.${this.#region}.amazonaws.com`);
+    this.#protocol = endpoint.protocol;
+    this.#host = endpoint.host;
+    this.#basePath = endpoint.pathname.replace(/\/+$/, "");
+    this.#http = http({ maxSockets: config.maxSockets });
     this.#policy = new RetryPolicy({
       maxRetries: config.maxRetries,
       retryDelayMs: config.retryDelayMs,
@@ -104,37 +119,41 @@ export class FetchTransport implements S3Transport {
     });
     if (!config.anonymous) {
       const credentials = credentialsProvider(config.credentials);
-      this.#signer = new SigV4Signer({ region: this.#region, credentials });
+      this.#signer = new SigV4Signer({ region: this.#region, credentials, ...(crypto ? { crypto } : {}) });
     }
   }
 
-  #url(bucket: string, key: string | undefined, query: Record<string, string | undefined> = {}): URL {
+  #address(bucket: string, key: string | undefined, query?: Record<string, string | undefined>): Address {
     const path = key === undefined ? "" : encodeKeyPath(key);
-    const base = this.#endpoint;
     // Virtual-hosted style needs a bucket name that is a valid host label (no dots, for TLS).
     const pathStyle = this.#config.forcePathStyle || bucket.includes(".");
-    const basePath = base.pathname.replace(/\/+$/, "");
-    const url = pathStyle
-      ? new URL(`${base.protocol}//${base.host}${basePath}/${encodeURIComponent(bucket)}/${path}`)
-      : new URL(`${base.protocol}//${bucket}.${base.host}${basePath}/${path}`);
-    for (const [name, value] of Object.entries(query))
-      if (value !== undefined) url.searchParams.set(name, value);
-    return url;
+    const host = pathStyle ? this.#host : `${bucket}.${this.#host}`;
+    return {
+      origin: `${this.#protocol}//${host}`,
+      host,
+      pathname: pathStyle
+        ? `${this.#basePath}/${encodeURIComponent(bucket)}/${path}`
+        : `${this.#basePath}/${path}`,
+      query: query === undefined ? "" : canonicalQueryOf(query),
+    };
   }
 
   /**
    * One S3 request with retries. `consume` reads the answer inside the attempt, so a body that breaks
    * or stalls is retried like a failed request, and the caller's signal and the attempt's timeout
    * reach the body as well as the headers. A consumer that hands the body on (GetObject) must bound
-   * it itself ({@link watchIdle}).
+   * it itself ({@link HttpAnswer.body}).
    */
-  async #request<T>(call: Call, consume: (response: Response) => Promise<T>): Promise<T> {
-    const url = this.#url(call.bucket, call.key, call.query);
+  async #request<T>(call: Call, consume: (answer: HttpAnswer) => Promise<T>): Promise<T> {
+    const address = this.#address(call.bucket, call.key, call.query);
+    const path = address.query === "" ? address.pathname : `${address.pathname}?${address.query}`;
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(call.headers ?? {}))
-      if (value !== undefined) headers[name] = value;
-    const streamed = typeof call.body === "object" && STREAMS_FIXED_LENGTH_BODIES;
-    if (streamed) headers["content-length"] = String((call.body as Uint8Array).length);
+    if (call.headers) {
+      for (const name in call.headers) {
+        const value = call.headers[name];
+        if (value !== undefined) headers[name] = value;
+      }
+    }
     const logger = this.#config.logger;
     // Across attempts, progress only moves forward: a retry re-sends bytes already counted.
     let reported = 0;
@@ -147,51 +166,39 @@ export class FetchTransport implements S3Transport {
       : undefined;
     for (let retry = 0; ; retry++) {
       if (call.signal?.aborted) throw abortReason(call.signal);
-      logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${url.pathname}${url.search}`);
-      let response: Response | undefined;
+      logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${path}`);
+      let answer: HttpAnswer | undefined;
       let failure: unknown;
       let unanswered = false;
-      const attempt = attemptSignal(call.signal, this.#config.timeoutMs);
       try {
         const signed = this.#signer
-          ? await this.#signer.sign({ method: call.method, url, headers })
+          ? await this.#signer.sign({ method: call.method, url: address, headers })
           : headers;
-        const init: RequestInit & { duplex?: "half" } = {
-          method: call.method,
-          headers: signed,
-          signal: attempt.signal,
-          // Freshness is the store's business (its cache, ETags, `ignoreCache`): a browser's HTTP
-          // cache must not answer for the bucket.
-          cache: "no-store",
-        };
-        if (streamed) {
-          init.body = bytesStream(call.body as Uint8Array, report);
-          init.duplex = "half";
-        } else if (call.body !== undefined) init.body = call.body as BodyInit;
         unanswered = true;
-        // A page can watch a one-shot upload leave only through XHR (see xhr-send.ts).
-        response =
-          report && HAS_XHR && call.body instanceof Uint8Array && !streamed
-            ? await xhrSend(
-                url,
-                { method: call.method, headers: signed, body: call.body, signal: attempt.signal },
-                report,
-              )
-            : await fetch(url, init);
+        answer = await this.#http.send({
+          method: call.method,
+          origin: address.origin,
+          path,
+          headers: signed,
+          ...(call.body === undefined ? {} : { body: call.body }),
+          ...(report ? { onProgress: report } : {}),
+          ...(call.signal ? { signal: call.signal } : {}),
+          timeoutMs: this.#config.timeoutMs,
+        });
         unanswered = false;
-        if (response.ok || call.ok?.(response.status)) return await consume(response);
-        failure = await serviceError(response);
+        const status = answer.status;
+        if ((status >= 200 && status < 300) || call.ok?.(status)) return await consume(answer);
+        failure = await serviceError(answer);
       } catch (err) {
-        failure = attempt.timedOut() ? timeoutError(this.#config.timeoutMs, err) : err;
+        failure = err;
         // A body left unread holds its connection.
-        await response?.body?.cancel().catch(() => undefined);
-      } finally {
-        attempt.clear();
+        await answer?.discard();
       }
       if (call.signal?.aborted) throw abortReason(call.signal);
       // In a page, a CORS refusal looks like a network failure; it is not transient.
+      const url = address.origin + path;
       const origin = unanswered ? await corsRefusal(failure, url) : undefined;
-      if (origin !== undefined) throw new CorsRefusal(origin, url.origin, failure);
+      if (origin !== undefined) throw new CorsRefusal(origin, address.origin, failure);
       const { transient, reason, retryAfterMs } = classify(failure);
       const delay = this.#policy.next(retry + 1, transient, reason, retryAfterMs);
       if (delay === undefined) throw failure;
@@ -200,7 +207,7 @@ export class FetchTransport implements S3Transport {
   }
 
   async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
-    const response = await this.#request(
+    const got = await this.#request(
       {
         operation: "GetObject",
         method: "GET",
@@ -210,33 +217,40 @@ export class FetchTransport implements S3Transport {
         signal: input.signal,
         ...(input.ifNoneMatch === undefined ? {} : { ok: (status: number) => status === 304 }),
       },
-      async (r) => r,
+      async (answer) => {
+        // A small body is read inside the attempt (a break is retried like any failed request): one
+        // buffer, without the stream machinery a long body needs.
+        const small =
+          Number(answer.header("content-length")) <= SMALL_BODY &&
+          answer.header("content-encoding") === undefined;
+        return { answer, bytes: small ? await answer.bytes() : undefined };
+      },
     );
-    const h = response.headers;
+    const { answer: response, bytes } = got;
     const out: GetObjectOutput = {
       status: response.status,
-      // The body outlives the attempt: the idle timer and the caller's signal follow it from here.
-      body: watchIdle(response.body ?? emptyStream(), this.#config.timeoutMs, input.signal),
+      // A long body outlives the attempt: the idle timer and the caller's signal follow it from here.
+      body: bytes ? new WholeBody(bytes) : response.body(this.#config.timeoutMs, input.signal),
     };
-    const length = h.get("content-length");
-    if (length !== null) out.contentLength = Number(length);
-    const range = h.get("content-range");
-    if (range !== null) out.contentRange = range;
+    const length = response.header("content-length");
+    if (length !== undefined) out.contentLength = Number(length);
+    const range = response.header("content-range");
+    if (range !== undefined) out.contentRange = range;
     // An object stored with a Content-Encoding: fetch decodes gzip, deflate and br on the way.
-    const encoding = h.get("content-encoding");
-    if (encoding !== null) {
+    const encoding = response.header("content-encoding");
+    if (encoding !== undefined) {
       out.contentEncoding = encoding;
-      out.decoded = fetchDecodes(parseCodings(encoding));
+      out.decoded = response.decodes(encoding);
     }
-    return Object.assign(out, headerFields(h));
+    return headerFields(response, out);
   }
 
   async headObject(input: ObjectAddress): Promise<S3ObjectInfo> {
     return this.#request(
       { operation: "HeadObject", method: "HEAD", bucket: input.bucket, key: input.key, signal: input.signal },
       async (response) => {
-        const h = response.headers;
-        return { size: Number(h.get("content-length") ?? 0), ...headerFields(h) };
+        await response.discard();
+        return headerFields<S3ObjectInfo>(response, { size: Number(response.header("content-length") ?? 0) });
       },
     );
   }
@@ -254,38 +268,79 @@ export class FetchTransport implements S3Transport {
         ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       },
       async (response) => {
-        await response.body?.cancel();
+        await response.discard();
         return writeOutput(response);
       },
     );
   }
 
   async upload(input: UploadInput): Promise<WriteOutput> {
-    const scheme = this.#config.scheme;
-    const logger = this.#config.logger;
-    const where = `${scheme}://${input.bucket}/${input.key}`;
-    // A stream is cut into buffers of our own, used again once their part is up: memory stays at the
-    // parts in flight, where fresh buffers would pile up until the next full garbage collection.
-    const spare: Uint8Array[] = [];
-    const pooled = !ArrayBuffer.isView(input.body);
-    const parts = partsOf(input.body, input.partSize, input.signal, () => spare.pop());
-    const first = await parts.next();
-    const firstPart = first.done ? new Uint8Array(0) : first.value;
-    const second = first.done ? undefined : await parts.next();
-    if (second === undefined || second.done) {
-      // One part: a plain PUT.
-      const out = await this.putObject({
-        bucket: input.bucket,
-        key: input.key,
-        body: firstPart,
-        ...(input.contentType ? { contentType: input.contentType } : {}),
-        ...(input.ifNoneMatch ? { ifNoneMatch: input.ifNoneMatch } : {}),
-        ...(input.signal ? { signal: input.signal } : {}),
-      });
-      input.onProgress?.(firstPart.length, firstPart.length);
-      return out;
-    }
-    const uploadId = await this.#request(
+    const where = `${this.#config.scheme}://${input.bucket}/${input.key}`;
+    const { bucket, key, signal } = input;
+    return uploadInParts(input, {
+      where,
+      ...(this.#config.logger ? { logger: this.#config.logger } : {}),
+      create: () => this.#createUpload(input),
+      abort: (uploadId) => this.#abortUpload(bucket, key, uploadId, where),
+      put: (body) =>
+        this.putObject({
+          bucket,
+          key,
+          body,
+          ...(input.contentType ? { contentType: input.contentType } : {}),
+          ...(input.ifNoneMatch ? { ifNoneMatch: input.ifNoneMatch } : {}),
+          ...(signal ? { signal } : {}),
+        }),
+      part: (uploadId, number, data) =>
+        this.#request(
+          {
+            operation: "UploadPart",
+            method: "PUT",
+            bucket,
+            key,
+            query: { partNumber: String(number), uploadId },
+            body: data,
+            signal,
+          },
+          async (response) => {
+            await response.discard();
+            const tag = response.header("etag");
+            if (!tag)
+              throw new S3ServiceError(
+                response.status,
+                "InvalidResponse",
+                `part ${number} has no ETag (is ETag exposed by CORS?)`,
+              );
+            return tag;
+          },
+        ),
+      complete: (uploadId, etags) =>
+        this.#request(
+          {
+            operation: "CompleteMultipartUpload",
+            method: "POST",
+            bucket,
+            key,
+            query: { uploadId },
+            headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
+            body: `<CompleteMultipartUpload>${etags
+              .map(
+                (etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`,
+              )
+              .join("")}</CompleteMultipartUpload>`,
+            signal,
+          },
+          async (completed) => {
+            const xml = await xmlBody(completed);
+            return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
+          },
+        ),
+    });
+  }
+
+  /** CreateMultipartUpload: the upload's id. */
+  #createUpload(input: UploadInput): Promise<string> {
+    return this.#request(
       {
         operation: "CreateMultipartUpload",
         method: "POST",
@@ -293,7 +348,6 @@ export class FetchTransport implements S3Transport {
         key: input.key,
         query: { uploads: "" },
         headers: { "content-type": input.contentType },
-        signal: input.signal,
       },
       async (created) => {
         const id = text(await created.text(), "UploadId");
@@ -306,96 +360,6 @@ export class FetchTransport implements S3Transport {
         return id;
       },
     );
-    logger?.info(`${scheme}: multipart upload of ${where} started (parts of ${input.partSize} bytes)`);
-    const etags: string[] = [];
-    let loaded = 0;
-    let number = 0;
-    let stopped = false;
-    // The two parts already read come first; the rest are read as workers free up.
-    const pending: Uint8Array[] = [firstPart, second.value];
-    const nextPart = async (): Promise<{ number: number; data: Uint8Array } | undefined> => {
-      // Numbered before the await: the generator answers requests in order, so part n is the nth.
-      const partNumber = ++number;
-      const data = pending.shift() ?? (await parts.next()).value;
-      return data === undefined || stopped ? undefined : { number: partNumber, data };
-    };
-    const worker = async (): Promise<void> => {
-      for (;;) {
-        const part = await nextPart();
-        if (!part) return;
-        try {
-          await uploadPart(part);
-        } catch (err) {
-          // The other workers finish the part they hold and take no more.
-          stopped = true;
-          throw err;
-        }
-      }
-    };
-    const uploadPart = async (part: { number: number; data: Uint8Array }): Promise<void> => {
-      const etag = await this.#request(
-        {
-          operation: "UploadPart",
-          method: "PUT",
-          bucket: input.bucket,
-          key: input.key,
-          query: { partNumber: String(part.number), uploadId },
-          body: part.data,
-          signal: input.signal,
-        },
-        async (response) => {
-          await response.body?.cancel();
-          const tag = response.headers.get("etag");
-          if (!tag)
-            throw new S3ServiceError(
-              response.status,
-              "InvalidResponse",
-              `part ${part.number} has no ETag (is ETag exposed by CORS?)`,
-            );
-          return tag;
-        },
-      );
-      etags[part.number - 1] = etag;
-      loaded += part.data.length;
-      if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
-      logger?.debug(`${scheme}: part ${part.number} of ${where} uploaded`);
-      input.onProgress?.(loaded, input.size);
-    };
-    try {
-      const workers = Array.from({ length: Math.max(1, input.queueSize) }, () => worker());
-      // allSettled first: no part may still be in flight when the upload is aborted.
-      const settled = await Promise.allSettled(workers);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-      if (failed) throw failed.reason;
-      const body = `<CompleteMultipartUpload>${etags
-        .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXml(etag)}</ETag></Part>`)
-        .join("")}</CompleteMultipartUpload>`;
-      const out = await this.#request(
-        {
-          operation: "CompleteMultipartUpload",
-          method: "POST",
-          bucket: input.bucket,
-          key: input.key,
-          query: { uploadId },
-          headers: { "content-type": "application/xml", "if-none-match": input.ifNoneMatch },
-          body,
-          signal: input.signal,
-        },
-        async (completed) => {
-          const xml = await xmlBody(completed);
-          return { ...writeOutput(completed), ...etagOf(text(xml, "ETag")) };
-        },
-      );
-      logger?.info(`${scheme}: multipart upload of ${where} completed (${etags.length} parts)`);
-      return out;
-    } catch (err) {
-      const cleanUp = this.#abortUpload(input.bucket, input.key, uploadId, where);
-      // An aborted call settles now; the clean-up (which never rejects) goes on without it.
-      if (!input.signal?.aborted) await cleanUp;
-      throw err;
-    } finally {
-      await parts.return(undefined);
-    }
   }
 
   async #abortUpload(bucket: string, key: string, uploadId: string, where: string): Promise<void> {
@@ -488,60 +452,26 @@ export class FetchTransport implements S3Transport {
 
   async presign(input: PresignInput): Promise<string> {
     if (!this.#signer) throw new Error("anonymous access has no credentials to sign with");
-    return this.#signer.presign(input.method, this.#url(input.bucket, input.key), input.expiresIn);
+    const address = this.#address(input.bucket, input.key);
+    return this.#signer.presign(input.method, new URL(address.origin + address.pathname), input.expiresIn);
   }
 
-  destroy(): void {}
+  destroy(): void {
+    this.#http.close().catch(() => undefined);
+  }
 }
 
 // ---- helpers ----
 
-/**
- * Node's `fetch` (undici) copies a byte body before sending it: a 64 MiB PUT held twice. A stream over
- * the same bytes, with its length declared, goes out as it is. Browsers stream request bodies only
- * over HTTP/2 (or not at all), so elsewhere the bytes are given as they are.
- */
-const STREAMS_FIXED_LENGTH_BODIES =
-  typeof (globalThis as { process?: { versions?: { undici?: unknown } } }).process?.versions?.undici ===
-  "string";
+/** Bodies up to this size are read whole by GetObject. */
+const SMALL_BODY = 64 * 1024;
 
-/**
- * The bytes as a stream, without a copy: one chunk, or with `report` views of {@link PROGRESS_STEP}
- * pulled one at a time (no read-ahead), each reported once the connection took it.
- */
-function bytesStream(bytes: Uint8Array, report?: (loaded: number) => void): ReadableStream<Uint8Array> {
-  if (!report) {
-    return new ReadableStream({
-      start(controller) {
-        if (bytes.length > 0) controller.enqueue(bytes);
-        controller.close();
-      },
-    });
-  }
-  let offset = 0;
-  return new ReadableStream(
-    {
-      pull(controller) {
-        if (offset > 0) report(offset);
-        if (offset >= bytes.length) {
-          controller.close();
-          return;
-        }
-        const end = Math.min(offset + PROGRESS_STEP, bytes.length);
-        controller.enqueue(bytes.subarray(offset, end));
-        offset = end;
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-async function discardBody(response: Response): Promise<void> {
-  await response.body?.cancel();
+function discardBody(answer: HttpAnswer): Promise<void> {
+  return answer.discard();
 }
 
 /** An XML answer's text; S3 can answer 200 and put the error in the body (CopyObject, CompleteMultipartUpload). */
-async function xmlBody(response: Response): Promise<string> {
+async function xmlBody(response: HttpAnswer): Promise<string> {
   const xml = await response.text();
   const error = elements(xml, "Error")[0];
   if (error !== undefined) throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
@@ -552,22 +482,39 @@ function etagOf(etag: string | undefined): { etag?: string } {
   return etag === undefined ? {} : { etag };
 }
 
-function writeOutput(response: Response): WriteOutput {
-  const out: WriteOutput = etagOf(response.headers.get("etag") ?? undefined);
-  const date = response.headers.get("date");
-  if (date !== null) {
+function writeOutput(response: HttpAnswer): WriteOutput {
+  const out: WriteOutput = etagOf(response.header("etag"));
+  const date = response.header("date");
+  if (date !== undefined) {
     const time = new Date(date);
     if (!Number.isNaN(time.getTime())) out.serverTime = time;
   }
   return out;
 }
 
-async function serviceError(response: Response): Promise<S3ServiceError> {
+/** ETag, modification time and content type from an answer's headers, added to `out`. */
+function headerFields<T extends { etag?: string; modifiedTime?: Date; contentType?: string }>(
+  answer: HttpAnswer,
+  out: T,
+): T {
+  const etag = answer.header("etag");
+  if (etag !== undefined) out.etag = etag;
+  const modified = answer.header("last-modified");
+  if (modified !== undefined) {
+    const time = new Date(modified);
+    if (!Number.isNaN(time.getTime())) out.modifiedTime = time;
+  }
+  const type = answer.header("content-type");
+  if (type !== undefined) out.contentType = type;
+  return out;
+}
+
+async function serviceError(response: HttpAnswer): Promise<S3ServiceError> {
   const body =
     response.status === 304 || response.status === 204 ? "" : await response.text().catch(() => "");
-  const retryAfter = response.headers.get("retry-after");
+  const retryAfter = response.header("retry-after");
   const retryAfterMs =
-    retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+    retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
   return new S3ServiceError(response.status, text(body, "Code"), text(body, "Message") ?? "", retryAfterMs);
 }
 
@@ -589,50 +536,4 @@ function classify(err: unknown): { transient: boolean; reason: string; retryAfte
     return { transient: false, reason: err.name };
   // fetch rejects with a TypeError for resets, refused connections and DNS failures; timeouts are ours.
   return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-}
-
-/**
- * A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. A
- * source that stalls does not hold up an abort: the signal cancels the pending read.
- */
-async function* partsOf(
-  body: Uint8Array | ReadableStream<Uint8Array>,
-  size: number,
-  signal?: AbortSignal,
-  reuse?: () => Uint8Array | undefined,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  if (ArrayBuffer.isView(body)) {
-    for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
-    return;
-  }
-  const reader = body.getReader();
-  const onAbort = () => reader.cancel(abortReason(signal as AbortSignal)).catch(() => undefined);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const fresh = () => reuse?.() ?? new Uint8Array(size);
-  let buffer = fresh();
-  let filled = 0;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (signal?.aborted) throw abortReason(signal);
-      if (next.done) break;
-      let chunk = next.value;
-      while (chunk.length > 0) {
-        const take = Math.min(size - filled, chunk.length);
-        buffer.set(chunk.subarray(0, take), filled);
-        filled += take;
-        chunk = chunk.subarray(take);
-        if (filled === size) {
-          yield buffer;
-          buffer = fresh();
-          filled = 0;
-        }
-      }
-    }
-    if (filled > 0) yield buffer.subarray(0, filled);
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
 }

@@ -5,6 +5,7 @@
  * services differ and how this copes.
  */
 import {
+  bytesResult,
   type CallOptions,
   type CommonPrefix,
   copyAcross,
@@ -25,12 +26,18 @@ import {
   UnsupportedOperationError,
 } from "../core/errors.js";
 import { validateKey, validatePrefix } from "../core/keys.js";
-import { contentTypeFor } from "../core/mime.js";
-import type { RemoteObject } from "../core/remote-body.js";
+import { contentTypeFor, knownContentType } from "../core/mime.js";
+import { metaOf, type RemoteObject, type RemoteResponse } from "../core/remote-body.js";
 import { peekStream } from "../core/transfer.js";
 import type { S3Backend, TransportLoader } from "./backend.js";
 import type { S3Credentials, S3Options } from "./options.js";
-import type { ListOutput, S3Transport, TransportConfig, WriteOutput } from "./transport.js";
+import {
+  type ListOutput,
+  type S3Transport,
+  type TransportConfig,
+  WholeBody,
+  type WriteOutput,
+} from "./transport.js";
 
 /** S3 copies at most 5 GiB in one request; larger objects are copied by streaming them. */
 const MAX_COPY_SIZE = 5 * 1024 ** 3;
@@ -40,6 +47,11 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 // has two different `CopySource` spellings.
 const RESERVED_IN_COPY_SOURCE = /[;,?:@&=+$#]/;
 
+// Loaded with the first request and kept: an `import()` per request costs a module-map lookup and
+// promise jobs (and a round trip to the loader thread under a loader such as tsx).
+let remoteReadModule: typeof import("../core/remote-read.js") | undefined;
+let errorsModule: typeof import("./errors.js") | undefined;
+
 /** The request code of one {@link S3Backend}, holding its transport. @internal */
 export class S3Requests {
   readonly #backend: S3Backend;
@@ -47,6 +59,8 @@ export class S3Requests {
   readonly #loader: TransportLoader;
   readonly #isClosed: () => boolean;
   #transport: Promise<S3Transport> | undefined;
+  /** The transport once made (and the error mapping loaded): requests skip the promise. */
+  #ready: S3Transport | undefined;
 
   constructor(backend: S3Backend, options: S3Options, loader: TransportLoader, isClosed: () => boolean) {
     this.#backend = backend;
@@ -59,6 +73,7 @@ export class S3Requests {
   async close(): Promise<void> {
     const transport = this.#transport;
     this.#transport = undefined;
+    this.#ready = undefined;
     if (transport) (await transport.catch(() => undefined))?.destroy();
   }
 
@@ -86,9 +101,30 @@ export class S3Requests {
       head: () => this.#backend.head(key, signal ? { signal } : {}),
     };
     if (this.#options.logger) object.logger = this.#options.logger;
+    if (options.range === undefined && options.onProgress === undefined) {
+      // A whole small object the request path read in one buffer is the answer as it is; anything
+      // else (a long body, a 304, an encoded one) goes through the shared read path, which then takes
+      // this first answer instead of asking again.
+      const out = await object.get(undefined, options.ifMatch, options.ifNoneMatch);
+      if (
+        out.status === 200 &&
+        out.body instanceof WholeBody &&
+        out.contentEncoding === undefined &&
+        out.contentLength === out.body.bytes.length
+      ) {
+        return bytesResult(metaOf(key, out, out.contentLength), out.body.bytes);
+      }
+      const get = object.get;
+      let first: RemoteResponse | undefined = out;
+      object.get = (range, ifMatch, ifNoneMatch) => {
+        const answer = first;
+        first = undefined;
+        return answer ? Promise.resolve(answer) : get(range, ifMatch, ifNoneMatch);
+      };
+    }
     // The read path (resumption, whole-body checks) loads with the first read, not with the build.
-    const { remoteRead } = await import("../core/remote-read.js");
-    return remoteRead(object, options);
+    remoteReadModule ??= await import("../core/remote-read.js");
+    return remoteReadModule.remoteRead(object, options);
   }
 
   async head(key: string, options: CallOptions = {}): Promise<ObjectMeta> {
@@ -115,7 +151,8 @@ export class S3Requests {
     if (create && !this.#backend.capabilities.conditionalWrite && (await this.#exists(key, options.signal))) {
       throw this.#alreadyExists(key);
     }
-    const contentType = options.contentType ?? (await contentTypeFor(key));
+    // The common types answer without an await.
+    const contentType = options.contentType ?? knownContentType(key) ?? (await contentTypeFor(key));
     const threshold = this.#options.multipartThreshold;
     let data: Uint8Array | undefined;
     let stream: ReadableStream<Uint8Array> | undefined;
@@ -349,13 +386,12 @@ export class S3Requests {
     request: (transport: S3Transport) => Promise<T>,
   ): Promise<T> {
     throwIfAborted(signal);
-    // The error mapping loads with the transport, before any request: a failure (offline) needs it
-    // at hand, not behind another load.
-    const [transport, { toStoreError }] = await Promise.all([this.#getTransport(), import("./errors.js")]);
+    const transport =
+      this.#ready !== undefined && !this.#isClosed() ? this.#ready : await this.#getTransport();
     try {
       return await request(transport);
     } catch (err) {
-      throw toStoreError(err, {
+      throw (errorsModule as typeof import("./errors.js")).toStoreError(err, {
         action,
         key,
         uri: this.#backend.uri(key),
@@ -381,8 +417,16 @@ export class S3Requests {
   }
 
   async #createTransport(): Promise<S3Transport> {
-    const Transport = await this.#loader.load(this.#backend.transport);
-    return new Transport(this.#transportConfig());
+    // The error mapping loads with the transport, before any request: a failure (offline) needs it
+    // at hand, not behind another load.
+    const [Transport, errors] = await Promise.all([
+      this.#loader.load(this.#backend.transport),
+      import("./errors.js"),
+    ]);
+    errorsModule = errors;
+    const transport = new Transport(this.#transportConfig());
+    this.#ready = transport;
+    return transport;
   }
 
   #transportConfig(): TransportConfig {

@@ -3,8 +3,9 @@
  * The backend (keys, ranges, resumption, listing order, error mapping) is written once over this; two
  * request paths implement it:
  * - `sdk-transport.ts`: `@aws-sdk/client-s3` with `@aws-sdk/lib-storage` (Node, browsers);
- * - `fetch-transport.ts`: SigV4-signed `fetch` with a small XML reader (edge runtimes, where the SDK's
- *   XML parser needs a `DOMParser` they lack, and wherever its per-request cost matters).
+ * - `fetch-transport.ts`: SigV4-signed requests with a small XML reader, over the global `fetch` (edge
+ *   runtimes, where the SDK's XML parser needs a `DOMParser` they lack; browsers) or an undici pool
+ *   (Node, `src/node/s3-undici.ts`), wherever the SDK's per-request cost matters.
  *
  * Failures are thrown in the SDK's shape (`name` = the service's code, `$metadata.httpStatusCode`)
  * so that `errors.ts` maps both paths alike.
@@ -38,6 +39,20 @@ export interface GetObjectInput extends ObjectAddress {
 
 /** One answer to a GET: the shape the shared remote-read logic takes (status 304 when `ifNoneMatch` matched). */
 export type GetObjectOutput = RemoteResponse;
+
+/**
+ * A GET body the request path read whole already (a small object): the backend hands its bytes over
+ * as they are, without the stream machinery a long body needs.
+ */
+export class WholeBody implements AsyncIterable<Uint8Array> {
+  constructor(readonly bytes: Uint8Array) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.bytes.length > 0) yield this.bytes;
+  }
+
+  destroy(): void {}
+}
 
 export interface PutObjectInput extends ObjectAddress {
   body: Uint8Array;

@@ -50,7 +50,7 @@ async function resolveWith(resolver: Resolver, specifier: string, root = pkg.roo
 const ENTRY = {
   edge: { ".": "dist/edge/index.js", "./s3": "dist/s3/edge.js", "./core": "dist/core/index.js" },
   browser: { ".": "dist/browser/index.js", "./s3": "dist/browser/s3.js", "./core": "dist/browser/core.js" },
-  node: { ".": "dist/node/index.js", "./s3": "dist/s3/index.js", "./core": "dist/core/index.js" },
+  node: { ".": "dist/node/index.js", "./s3": "dist/s3/node.js", "./core": "dist/core/index.js" },
 } as const;
 
 describe("exports map", () => {
