@@ -282,16 +282,17 @@ export class FetchTransport implements S3Transport {
       ...(this.#config.logger ? { logger: this.#config.logger } : {}),
       create: () => this.#createUpload(input),
       abort: (uploadId) => this.#abortUpload(bucket, key, uploadId, where),
-      put: (body) =>
+      put: (body, onProgress) =>
         this.putObject({
           bucket,
           key,
           body,
+          ...(onProgress ? { onProgress } : {}),
           ...(input.contentType ? { contentType: input.contentType } : {}),
           ...(input.ifNoneMatch ? { ifNoneMatch: input.ifNoneMatch } : {}),
           ...(signal ? { signal } : {}),
         }),
-      part: (uploadId, number, data) =>
+      part: (uploadId, number, data, onProgress) =>
         this.#request(
           {
             operation: "UploadPart",
@@ -301,6 +302,7 @@ export class FetchTransport implements S3Transport {
             query: { partNumber: String(number), uploadId },
             body: data,
             signal,
+            ...(onProgress ? { onProgress } : {}),
           },
           async (response) => {
             await response.discard();

@@ -19,13 +19,18 @@ export interface MultipartSteps {
   logger?: Logger;
   /** CreateMultipartUpload: the upload's id. */
   create(): Promise<string>;
-  /** UploadPart: the part's ETag. */
-  part(uploadId: string, number: number, data: Uint8Array): Promise<string>;
+  /** UploadPart: the part's ETag. `onProgress` gets the part's bytes sent so far, where the path can tell. */
+  part(
+    uploadId: string,
+    number: number,
+    data: Uint8Array,
+    onProgress?: (loaded: number) => void,
+  ): Promise<string>;
   complete(uploadId: string, etags: string[]): Promise<WriteOutput>;
   /** AbortMultipartUpload; never rejects (a failure is logged). */
   abort(uploadId: string): Promise<void>;
-  /** A plain PUT, for a body that fits in one part. */
-  put(body: Uint8Array): Promise<WriteOutput>;
+  /** A plain PUT, for a body that fits in one part; `onProgress` as for {@link part}. */
+  put(body: Uint8Array, onProgress?: (loaded: number) => void): Promise<WriteOutput>;
 }
 
 /** Uploads `input.body` in parts (one PUT when it fits in one); see the module comment. */
@@ -61,8 +66,9 @@ export async function uploadInParts(input: UploadInput, steps: MultipartSteps): 
   if (second === undefined || second.done) {
     // One part (a stream that ended at the part size): a plain PUT.
     await dropOpened();
-    const out = await steps.put(firstPart);
-    input.onProgress?.(firstPart.length, firstPart.length);
+    const report = input.onProgress;
+    const out = await steps.put(firstPart, report && ((sent) => report(sent, firstPart.length)));
+    report?.(firstPart.length, firstPart.length);
     return out;
   }
   let uploadId: string;
@@ -75,6 +81,23 @@ export async function uploadInParts(input: UploadInput, steps: MultipartSteps): 
   logger?.info(`${where}: multipart upload started (parts of ${input.partSize} bytes)`);
   const etags: string[] = [];
   let loaded = 0;
+  // Bytes of the parts in flight, as their requests report them: progress moves between parts too.
+  const sending = new Map<number, number>();
+  let reported = 0;
+  const report = () => {
+    let total = loaded;
+    for (const sent of sending.values()) total += sent;
+    // A retried part starts again from 0: what was reported stays reported.
+    if (total <= reported) return;
+    reported = total;
+    input.onProgress?.(total, input.size);
+  };
+  const onPartProgress = (number: number) =>
+    input.onProgress &&
+    ((sent: number) => {
+      sending.set(number, sent);
+      report();
+    });
   let number = 0;
   let stopped = false;
   // The two parts already read come first; the rest are read as workers free up.
@@ -90,16 +113,22 @@ export async function uploadInParts(input: UploadInput, steps: MultipartSteps): 
       const part = await nextPart();
       if (!part) return;
       try {
-        etags[part.number - 1] = await steps.part(uploadId, part.number, part.data);
+        etags[part.number - 1] = await steps.part(
+          uploadId,
+          part.number,
+          part.data,
+          onPartProgress(part.number),
+        );
       } catch (err) {
         // The other workers finish the part they hold and take no more.
         stopped = true;
         throw err;
       }
+      sending.delete(part.number);
       loaded += part.data.length;
       if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
       logger?.debug(`${where}: part ${part.number} uploaded`);
-      input.onProgress?.(loaded, input.size);
+      report();
     }
   };
   try {
