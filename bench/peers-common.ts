@@ -16,6 +16,34 @@ export function peerVersion(name: string): string {
   }
 }
 
+/**
+ * The calls of opendal's `Operator` the scenarios make. opendal is not a devDependency: its package
+ * names a native build per platform as optional dependencies, and `npm ci` refuses a lock file that
+ * lacks any of them, while the registry this project installs from carries only the Linux x64 builds.
+ * Install it for a run with `npm install --no-save opendal@0.49.1` (0.49.1: later builds need glibc
+ * 2.38); without it, its column says so.
+ */
+export interface OpendalOperator {
+  write(path: string, data: Buffer | string, options?: { contentType?: string }): Promise<void>;
+  read(path: string): Promise<Buffer>;
+  list(path: string, options?: { recursive?: boolean }): Promise<Array<{ path(): string }>>;
+}
+
+const opendal = (await import("opendal" as string).catch(() => undefined)) as
+  | { Operator: new (scheme: string, options: Record<string, string>) => OpendalOperator }
+  | undefined;
+
+/** An opendal operator, or undefined when opendal is not installed. */
+export function newOpendal(scheme: string, options: Record<string, string>): OpendalOperator | undefined {
+  return opendal ? new opendal.Operator(scheme, options) : undefined;
+}
+
+/** The operator; when opendal is not installed, a failure the table shows in opendal's column. */
+export function installed(op: OpendalOperator | undefined): OpendalOperator {
+  if (!op) throw new Error("not installed (npm install --no-save opendal@0.49.1)");
+  return op;
+}
+
 /** Labels of the three peers, with the versions installed. */
 export const PEERS = {
   unstorage: `unstorage ${peerVersion("unstorage")}`,

@@ -11,12 +11,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Disk } from "flydrive";
 import { FSDriver } from "flydrive/drivers/fs";
-import { Operator } from "opendal";
 import { createStorage, type Storage } from "unstorage";
 import fsDriver from "unstorage/drivers/fs";
 import { AutoStore } from "../src/node/index.js";
 import { forEachLimit, mbPerSecond, opsPerSecond, quick, scenario, smallValue } from "./harness.js";
-import { PEERS, plainKey, sameBytes, sameKeys, sameValues } from "./peers-common.js";
+import {
+  installed,
+  newOpendal,
+  type OpendalOperator,
+  PEERS,
+  plainKey,
+  sameBytes,
+  sameKeys,
+  sameValues,
+} from "./peers-common.js";
 
 const MiB = 1024 * 1024;
 const BIG = (quick ? 16 : 64) * MiB;
@@ -39,7 +47,7 @@ class Libraries {
   store: AutoStore | undefined;
   unstorage: Storage | undefined;
   flydrive: Disk | undefined;
-  opendal: Operator | undefined;
+  opendal: OpendalOperator | undefined;
 
   /** `shared`: every library over the same folder (listings); otherwise one folder each. */
   async open(shared = false): Promise<void> {
@@ -52,7 +60,7 @@ class Libraries {
     this.store = new AutoStore(await folder("autostore"));
     this.unstorage = createStorage({ driver: fsDriver({ base: await folder("unstorage") }) });
     this.flydrive = new Disk(new FSDriver({ location: await folder("flydrive"), visibility: "private" }));
-    this.opendal = new Operator("fs", { root: await folder("opendal") });
+    this.opendal = newOpendal("fs", { root: await folder("opendal") });
   }
 
   dir(name: string): string {
@@ -118,7 +126,7 @@ class Libraries {
         name: "opendal",
         label: `${PEERS.opendal}, fs service`,
         run: async () => {
-          const op = libs.opendal as Operator;
+          const op = installed(libs.opendal);
           await op.write("blob.bin", buffer);
           return op.read("blob.bin");
         },
@@ -200,7 +208,7 @@ class Libraries {
         name: "opendal",
         label: `${PEERS.opendal}, fs service`,
         run: async () => {
-          const op = libs.opendal as Operator;
+          const op = installed(libs.opendal);
           await forEachLimit(indices, CONCURRENCY, (i) => op.write(key(i), JSON.stringify(values[i])));
           const out: unknown[] = [];
           await forEachLimit(indices, CONCURRENCY, async (i) => {
@@ -281,7 +289,7 @@ class Libraries {
         name: "opendal",
         label: `${PEERS.opendal}, fs service`,
         run: async () => {
-          const entries = await (libs.opendal as Operator).list("", { recursive: true });
+          const entries = await installed(libs.opendal).list("", { recursive: true });
           const keys: string[] = [];
           for (const e of entries) {
             const p = e.path();

@@ -3,12 +3,11 @@
  * with a `Map` of JSON strings as the baseline: the least any program does to keep JSON values in
  * memory. flydrive has no memory driver. Here nothing but each library's own cost per call is timed.
  */
-import { Operator } from "opendal";
 import { createStorage, type Storage } from "unstorage";
 import memoryDriver from "unstorage/drivers/memory";
 import { AutoStore, MemoryBackend } from "../src/node/index.js";
 import { forEachLimit, opsPerSecond, scenario, smallValue } from "./harness.js";
-import { PEERS, sameValues } from "./peers-common.js";
+import { installed, newOpendal, type OpendalOperator, PEERS, sameValues } from "./peers-common.js";
 
 const COUNT = 2_000;
 const CONCURRENCY = 16;
@@ -20,7 +19,7 @@ const key = (i: number) => `item-${i}.json`;
 {
   let store: AutoStore | undefined;
   let storage: Storage | undefined;
-  let op: Operator | undefined;
+  let op: OpendalOperator | undefined;
   const map = new Map<string, string>();
   scenario({
     name: "memory 2,000 small JSON set+get",
@@ -32,7 +31,7 @@ const key = (i: number) => `item-${i}.json`;
       MemoryBackend.drop(SPACE);
       store = new AutoStore(`memory://${SPACE}`);
       storage = createStorage({ driver: memoryDriver() });
-      op = new Operator("memory", {});
+      op = newOpendal("memory", {});
     },
     check: sameValues(values),
     baseline: async () => {
@@ -70,7 +69,7 @@ const key = (i: number) => `item-${i}.json`;
         name: "opendal",
         label: `${PEERS.opendal}, memory service`,
         run: async () => {
-          const o = op as Operator;
+          const o = installed(op);
           await forEachLimit(indices, CONCURRENCY, (i) => o.write(key(i), JSON.stringify(values[i])));
           const out: unknown[] = [];
           await forEachLimit(indices, CONCURRENCY, async (i) => {

@@ -15,13 +15,21 @@ import {
 } from "@aws-sdk/client-s3";
 import { Disk } from "flydrive";
 import { S3Driver } from "flydrive/drivers/s3";
-import { Operator } from "opendal";
 import { createStorage, type Storage } from "unstorage";
 import s3Driver from "unstorage/drivers/s3";
 import { AutoStore, S3Options } from "../src/node/index.js";
 import { rawS3Client, type S3Server, startS3Server } from "../test/helpers/s3-server.js";
 import { forEachLimit, mbPerSecond, opsPerSecond, quick, scenario, smallValue } from "./harness.js";
-import { PEERS, plainKey, sameBytes, sameKeys, sameValues } from "./peers-common.js";
+import {
+  installed,
+  newOpendal,
+  type OpendalOperator,
+  PEERS,
+  plainKey,
+  sameBytes,
+  sameKeys,
+  sameValues,
+} from "./peers-common.js";
 
 const MiB = 1024 * 1024;
 const BIG = (quick ? 16 : 64) * MiB;
@@ -42,7 +50,7 @@ class Rig {
   unstorage: Storage | undefined;
   flydrive: Disk | undefined;
   flydriveDriver: S3Driver | undefined;
-  opendal: Operator | undefined;
+  opendal: OpendalOperator | undefined;
 
   /** `shared`: every library at the bucket's root (listings); otherwise each under `<name>/`. */
   async open(shared = false): Promise<void> {
@@ -74,7 +82,7 @@ class Rig {
       responseChecksumValidation: "WHEN_REQUIRED",
     });
     this.flydrive = new Disk(this.flydriveDriver);
-    this.opendal = new Operator("s3", {
+    this.opendal = newOpendal("s3", {
       bucket: BUCKET,
       endpoint: server.endpoint,
       region: server.region,
@@ -149,7 +157,7 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
         name: "opendal",
         label: `${PEERS.opendal}, s3 service`,
         run: async () => {
-          const op = rig.opendal as Operator;
+          const op = installed(rig.opendal);
           await op.write("big.bin", buffer);
           return op.read("big.bin");
         },
@@ -238,7 +246,7 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
         name: "opendal",
         label: `${PEERS.opendal}, s3 service`,
         run: async () => {
-          const op = rig.opendal as Operator;
+          const op = installed(rig.opendal);
           await forEachLimit(indices, CONCURRENCY, (i) =>
             op.write(key(i), JSON.stringify(values[i]), { contentType: "application/json" }),
           );
@@ -318,7 +326,7 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
         name: "opendal",
         label: `${PEERS.opendal}, s3 service`,
         run: async () => {
-          const entries = await (rig.opendal as Operator).list("many/", { recursive: true });
+          const entries = await installed(rig.opendal).list("many/", { recursive: true });
           const keys: string[] = [];
           for (const e of entries) {
             const p = e.path();
