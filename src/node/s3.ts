@@ -5,7 +5,12 @@
  * `node` condition use this module; the browser and edge builds never see it.
  */
 import type { BackendFactory } from "../core/schemes.js";
-import { S3Backend as BaseS3Backend, type S3BackendInit, type TransportLoader } from "../s3/backend.js";
+import {
+  S3Backend as BaseS3Backend,
+  type S3BackendInit,
+  type TransportClass,
+  type TransportLoader,
+} from "../s3/backend.js";
 import { createS3Factory } from "../s3/factory.js";
 import type { S3Options } from "../s3/options.js";
 import { sdkAndFetchTransportLoader } from "../s3/transports.js";
@@ -24,13 +29,16 @@ export function nodeTransportOf(options: S3Options): "sdk" | "fetch" {
   return own ? "fetch" : "sdk";
 }
 
+/** The AWS SDK path with Node's single-PUT progress, naming the package when it is missing. */
+async function loadNodeSdk(): Promise<TransportClass> {
+  await sdkAndFetchTransportLoader.load("sdk"); // the ConfigError that names @aws-sdk/client-s3
+  return (await import("./s3-sdk.js")).NodeSdkTransport;
+}
+
 /** Node's request paths: the AWS SDK and signed requests over an undici pool. */
 export const nodeTransportLoader: TransportLoader = {
   kinds: ["sdk", "fetch"],
-  load: async (kind) =>
-    kind === "sdk"
-      ? sdkAndFetchTransportLoader.load("sdk")
-      : (await import("./s3-undici.js")).PooledTransport,
+  load: async (kind) => (kind === "sdk" ? loadNodeSdk() : (await import("./s3-undici.js")).PooledTransport),
   choose: nodeTransportOf,
 };
 

@@ -147,18 +147,43 @@ export class SdkTransport implements S3Transport {
     return info;
   }
 
+  /**
+   * The body one attempt of a PUT sends, reporting the bytes the connection has taken; absent where
+   * the runtime's HTTP handler cannot tell (the SDK's fetch handler sends a body in one piece). The
+   * Node build's subclass streams it (`src/node/s3-sdk.ts`).
+   */
+  protected progressBody?(bytes: Uint8Array, report: (loaded: number) => void): unknown;
+
   async putObject(input: PutObjectInput): Promise<WriteOutput> {
-    const out = await this.#client.send(
-      new PutObjectCommand({
-        Bucket: input.bucket,
-        Key: input.key,
-        Body: input.body,
-        ContentLength: input.body.length,
-        ContentType: input.contentType,
-        IfNoneMatch: input.ifNoneMatch,
-      }),
-      { abortSignal: input.signal },
-    );
+    const body = input.body;
+    const command = new PutObjectCommand({
+      Bucket: input.bucket,
+      Key: input.key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: input.contentType,
+      IfNoneMatch: input.ifNoneMatch,
+    });
+    const onProgress = input.onProgress;
+    const progressBody = this.progressBody?.bind(this);
+    if (onProgress && progressBody) {
+      // Per attempt (the deserialize step runs inside the retry loop), after signing: a fresh body
+      // over the same bytes, so a retry sends them whole again. Progress only moves forward.
+      let reported = 0;
+      const report = (loaded: number) => {
+        if (loaded <= reported) return;
+        reported = loaded;
+        onProgress(loaded);
+      };
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { body?: unknown }).body = progressBody(body, report);
+          return next(args);
+        },
+        { step: "deserialize", name: "autostoreUploadProgress" },
+      );
+    }
+    const out = await this.#client.send(command, { abortSignal: input.signal });
     return written(out.ETag, (out as Dated)[SERVER_DATE]);
   }
 

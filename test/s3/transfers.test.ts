@@ -116,11 +116,34 @@ for (const transport of ["sdk", "fetch"] as const) {
       expect(progress.every((p) => p.total === data.length)).toBe(true);
       expect(loaded.at(-1)).toBe(data.length);
       expect([...loaded].sort((a, b) => a - b)).toEqual(loaded);
-      // Signed fetch on Node streams the body, so it can tell each MiB handed over; the SDK sends
-      // the body in one write and reports only the end.
-      if (transport === "fetch") expect(loaded).toEqual([MiB, 2 * MiB, 3 * MiB, data.length]);
-      else expect(loaded).toEqual([data.length]);
+      // Both request paths stream the body on Node, so each can tell each MiB handed over.
+      expect(loaded).toEqual([MiB, 2 * MiB, 3 * MiB, data.length]);
       expect(same(await rawBytes(`${transport}-progress/one-put.bin`), data)).toBe(true);
+      await store.close();
+    });
+
+    it("sends a single PUT with progress whole again when its first attempt fails", async () => {
+      const store = new AutoStore(`s3://transfers/${transport}-progress-retry/`, {
+        options: new S3Options(viaProxy({ transport, multipartThreshold: 8 * MiB })),
+      });
+      let failed = false;
+      proxy.setFaults({
+        every: 1,
+        kinds: ["drop"],
+        match: (r) => {
+          if (failed || r.method !== "PUT") return false;
+          failed = true;
+          return true;
+        },
+      });
+      const data = pattern(2 * MiB + 5, 9);
+      const progress: Progress[] = [];
+      await store.set("retried.bin", data, { onProgress: (p) => progress.push(p) });
+      expect(proxy.stats().faults).toBe(1);
+      const loaded = progress.map((p) => p.loaded);
+      expect([...loaded].sort((a, b) => a - b)).toEqual(loaded);
+      expect(loaded.at(-1)).toBe(data.length);
+      expect(same(await rawBytes(`${transport}-progress-retry/retried.bin`), data)).toBe(true);
       await store.close();
     });
 
