@@ -28,19 +28,17 @@ const MiB = 2 ** 20;
 async function expectDecodeError(key: string, bytes: Uint8Array, message?: RegExp): Promise<void> {
   await writeFile(join(dir.path, key), bytes);
   const before = process.memoryUsage().arrayBuffers;
-  const started = performance.now();
   const error: unknown = await store.get(key).then(
     () => undefined,
     (e: unknown) => e,
   );
-  const elapsed = performance.now() - started;
   const grown = process.memoryUsage().arrayBuffers - before;
   expect(isAutoStoreError(error, "DECODE_ERROR"), `${key}: ${String(error)}`).toBe(true);
   const decodeError = error as Error & { key?: string; format?: string };
   expect(decodeError.key).toBe(key);
   expect(decodeError.message).toContain(key);
   if (message) expect(decodeError.message, key).toMatch(message);
-  expect(elapsed, key).toBeLessThan(1500);
+  // Memory, not time, shows the decoder stopped early: a timed bound flakes on a busy machine.
   expect(grown, key).toBeLessThan(64 * MiB);
 }
 

@@ -236,8 +236,9 @@ describe("http backend", () => {
     const head = await b.read("big.bin", { range: { offset: 100, length: 1000 } });
     expect(head.range).toEqual({ start: 100, end: 1100 });
     expect(await head.bytes()).toEqual(big.subarray(100, 1100));
-    // The client hung up after the range: far less than the 16 MiB file went out.
-    expect(server.bytesSent).toBeLessThan(4 * 1024 * 1024);
+    // The client hung up after the range: far less than the 16 MiB file went out (what the loopback
+    // socket's buffers took before the hang-up, a few MiB on a busy machine, is the rest).
+    expect(server.bytesSent).toBeLessThan(8 * 1024 * 1024);
     expect(decode(await (await b.read("digits.txt", { range: { suffix: 3 } })).bytes())).toBe("789");
   });
 
