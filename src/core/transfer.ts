@@ -3,7 +3,7 @@
  * chunks of streams, and requests with timeouts and backoff (remote reads are in `remote-read.ts`). Runtime-agnostic: a body is a web `ReadableStream` or any async iterable of bytes (a Node
  * `Readable` is one).
  */
-import { type ByteRange, concatBytes } from "./backend.js";
+import { type ByteRange, concatBytes, PROGRESS_STEP } from "./backend.js";
 import { abortReason, throwIfAborted } from "./errors.js";
 
 /** A response body: a web stream, or an async iterable of byte chunks (a Node `Readable`). */
@@ -299,4 +299,18 @@ export function watchIdle(
 /** An empty body. */
 export function emptyStream(): ReadableStream<Uint8Array> {
   return new ReadableStream({ start: (controller) => controller.close() });
+}
+
+/**
+ * `bytes` as views of {@link PROGRESS_STEP} (no copy), for a request body whose upload progress is
+ * wanted: the end of each view is reported when the consumer asks for the next one, that is once
+ * the connection has taken it. Every request path that streams a body of fixed bytes uses it.
+ */
+export function* progressViews(bytes: Uint8Array, report: (loaded: number) => void): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; ) {
+    const end = Math.min(offset + PROGRESS_STEP, bytes.length);
+    yield bytes.subarray(offset, end);
+    offset = end;
+    report(offset);
+  }
 }

@@ -5,24 +5,18 @@
  * one before (`pipe` waits for the request to drain).
  */
 import { Readable } from "node:stream";
-import { PROGRESS_STEP } from "../core/backend.js";
+import { progressViews } from "../core/transfer.js";
 import { SdkTransport } from "../s3/sdk-transport.js";
 
 /** {@link SdkTransport} whose single PUTs report progress; see the module comment. */
 export class NodeSdkTransport extends SdkTransport {
   protected override progressBody(bytes: Uint8Array, report: (loaded: number) => void): Readable {
-    let offset = 0;
+    const views = progressViews(bytes, report);
     return new Readable({
       highWaterMark: 0,
       read() {
-        if (offset > 0) report(offset);
-        if (offset >= bytes.length) {
-          this.push(null);
-          return;
-        }
-        const end = Math.min(offset + PROGRESS_STEP, bytes.length);
-        this.push(bytes.subarray(offset, end));
-        offset = end;
+        const next = views.next();
+        this.push(next.done ? null : next.value);
       },
     });
   }

@@ -10,10 +10,9 @@ import { createHash, createHmac } from "node:crypto";
 import { pipeline, type Readable } from "node:stream";
 import { constants, createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { type Dispatcher, Pool } from "undici";
-import { PROGRESS_STEP } from "../core/backend.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import { abortReason } from "../core/errors.js";
-import { timeoutError } from "../core/transfer.js";
+import { progressViews, timeoutError } from "../core/transfer.js";
 import { FetchTransport } from "../s3/fetch-transport.js";
 import type { HttpAnswer, HttpRequest, S3HttpFactory } from "../s3/http.js";
 import type { SigV4Crypto } from "../s3/sigv4.js";
@@ -82,18 +81,13 @@ function headersOf(request: HttpRequest): Record<string, string> {
 
 /**
  * Bytes go out as they are (a socket write, no copy). With progress wanted, they go in views of
- * {@link PROGRESS_STEP}, each reported once the connection asked for the next.
+ * 1 MiB ({@link progressViews}), each reported once the connection asked for the next.
  */
 function bodyOf(request: HttpRequest): Uint8Array | string | AsyncIterable<Uint8Array> | undefined {
   const { body, onProgress } = request;
   if (typeof body !== "object" || onProgress === undefined) return body;
   return (async function* () {
-    for (let offset = 0; offset < body.length; ) {
-      const end = Math.min(offset + PROGRESS_STEP, body.length);
-      yield body.subarray(offset, end);
-      offset = end;
-      onProgress(offset);
-    }
+    yield* progressViews(body, onProgress);
   })();
 }
 

@@ -4,9 +4,15 @@
  * over `undici`'s `request()` (`src/node/s3-pool.ts`), which costs far less per request. Keeping the
  * choice behind this interface keeps undici out of the browser and edge bundles.
  */
-import { PROGRESS_STEP } from "../core/backend.js";
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
-import { attemptSignal, type ByteSource, emptyStream, timeoutError, watchIdle } from "../core/transfer.js";
+import {
+  attemptSignal,
+  type ByteSource,
+  emptyStream,
+  progressViews,
+  timeoutError,
+  watchIdle,
+} from "../core/transfer.js";
 import { HAS_XHR, xhrSend } from "./xhr-send.js";
 
 /** One request, signed and ready to send. */
@@ -20,7 +26,7 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** Fixed bytes; sent with a `content-length` and without a copy where the client can. */
   body?: Uint8Array | string;
-  /** Bytes of `body` handed to the connection so far, every {@link PROGRESS_STEP}, where the client can tell. */
+  /** Bytes of `body` handed to the connection so far, every 1 MiB, where the client can tell. */
   onProgress?: (loaded: number) => void;
   /** The caller's: ends the request, and the body while it is read through {@link HttpAnswer}, with its reason. */
   signal?: AbortSignal;
@@ -136,8 +142,8 @@ function fetchAnswer(
 }
 
 /**
- * The bytes as a stream, without a copy: one chunk, or with `report` views of {@link PROGRESS_STEP}
- * pulled one at a time (no read-ahead), each reported once the connection took it.
+ * The bytes as a stream, without a copy: one chunk, or with `report` the views of
+ * {@link progressViews} pulled one at a time (no read-ahead), each reported once the connection took it.
  */
 function bytesStream(bytes: Uint8Array, report?: (loaded: number) => void): ReadableStream<Uint8Array> {
   if (!report) {
@@ -148,18 +154,13 @@ function bytesStream(bytes: Uint8Array, report?: (loaded: number) => void): Read
       },
     });
   }
-  let offset = 0;
+  const views = progressViews(bytes, report);
   return new ReadableStream(
     {
       pull(controller) {
-        if (offset > 0) report(offset);
-        if (offset >= bytes.length) {
-          controller.close();
-          return;
-        }
-        const end = Math.min(offset + PROGRESS_STEP, bytes.length);
-        controller.enqueue(bytes.subarray(offset, end));
-        offset = end;
+        const next = views.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
       },
     },
     { highWaterMark: 0 },
