@@ -92,6 +92,17 @@ describe("global fetch and pooled paths agree", () => {
       }
       await backend.close();
     });
+
+    it(`${name}: a single PUT reports each MiB as the connection takes it, then its end`, async () => {
+      const backend = make(`paths/progress-${name.replace(" ", "-")}-${randomUUID()}/`);
+      const data = new Uint8Array(3 * 1024 * 1024 + 17).fill(5);
+      const loaded: number[] = [];
+      await backend.write("p.bin", data, { onProgress: (p) => loaded.push(p.loaded) });
+      expect(loaded.slice(0, 3)).toEqual([1, 2, 3].map((m) => m * 1024 * 1024));
+      expect(loaded.at(-1)).toBe(data.length);
+      expect(await (await backend.read("p.bin")).bytes()).toEqual(data);
+      await backend.close();
+    });
   }
 });
 
