@@ -159,7 +159,10 @@ function decoderOf(coding: string): NodeJS.ReadWriteStream {
 /**
  * A body that fails with a `TimeoutError` when a read waits more than `idleMs` for bytes, and ends
  * with the signal's reason when it aborts: `core/transfer.ts`'s `watchIdle` for a Node stream. One
- * timer per body, not per chunk; time the consumer spends between reads does not count.
+ * timer per body, not per chunk; time the consumer spends between reads does not count. Kept apart
+ * from `watchIdle`: a pending read of a Node stream ends only when the stream is destroyed (a web
+ * reader is cancelled), and handing the body over as a web stream (`Readable.toWeb`) throws
+ * ERR_INVALID_STATE on Node 20 when the consumer stops early (see `file-stream.ts`).
  */
 function watchReadable(
   body: Readable,

@@ -4,7 +4,7 @@
  * proxy in front of the server shows what went over the wire.
  */
 import { randomUUID } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,6 +22,7 @@ import { testStore } from "../conformance/store.js";
 import { testValues } from "../conformance/values.js";
 import { type FaultProxy, startProxy } from "../helpers/proxy.js";
 import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { sourceGraph } from "../helpers/source-graph.js";
 
 let s3: S3Server;
 let proxy: FaultProxy;
@@ -284,27 +285,10 @@ describe("s3 options and roots", () => {
 describe("lazy loading", () => {
   const root = join(import.meta.dirname, "../../src");
 
-  /** Every source file an entry reaches, and every package it names, through static (and dynamic) imports. */
+  /** Every source file an entry reaches, and every package it names (`file: package`). */
   async function graph(entry: string, followDynamic: boolean) {
-    const files = new Set<string>();
-    const packages: string[] = [];
-    const visit = async (file: string): Promise<void> => {
-      if (files.has(file)) return;
-      files.add(file);
-      const source = await readFile(file, "utf8");
-      const specs: string[] = [];
-      for (const match of source.matchAll(/^\s*(import|export)\s([^;]*?)from\s+"([^"]+)";/gms)) {
-        if (!/^(import|export)\s+type\s/.test(match[0].trim())) specs.push(match[3] as string);
-      }
-      if (followDynamic)
-        for (const match of source.matchAll(/import\("([^"]+)"\)/g)) specs.push(match[1] as string);
-      for (const spec of specs) {
-        if (spec.startsWith(".")) await visit(join(file, "..", spec.replace(/\.js$/, ".ts")));
-        else packages.push(`${file.slice(root.length)}: ${spec}`);
-      }
-    };
-    await visit(join(root, entry));
-    return { files: [...files].map((f) => f.slice(root.length)), packages };
+    const { files, packages } = await sourceGraph(entry, followDynamic);
+    return { files, packages: packages.map((p) => `${p.from}: ${p.spec}`) };
   }
 
   it("loads the AWS SDK in the Node and browser builds only on the first S3 request", async () => {

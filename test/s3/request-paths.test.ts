@@ -6,8 +6,6 @@
  * against arbitrary keys.
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, S3Backend, S3Options } from "../../src/node/index.js";
@@ -16,6 +14,7 @@ import { S3Backend as IsomorphicS3Backend } from "../../src/s3/index.js";
 import { elements, escapeXml, text } from "../../src/s3/xml.js";
 import { testBackend } from "../conformance/backend.js";
 import { type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { sourceGraph } from "../helpers/source-graph.js";
 
 let s3: S3Server;
 
@@ -107,30 +106,9 @@ describe("global fetch and pooled paths agree", () => {
 });
 
 describe("module graphs", () => {
-  const root = join(import.meta.dirname, "../../src");
-
   /** Every package an entry reaches through static (and, unless `staticOnly`, dynamic) imports. */
-  async function packagesOf(entry: string, staticOnly = false): Promise<string[]> {
-    const files = new Set<string>();
-    const packages: string[] = [];
-    const visit = async (file: string): Promise<void> => {
-      if (files.has(file)) return;
-      files.add(file);
-      const source = await readFile(file, "utf8");
-      const specs: string[] = [];
-      for (const match of source.matchAll(/^\s*(import|export)\s([^;]*?)from\s+"([^"]+)";/gms)) {
-        if (!/^(import|export)\s+type\s/.test(match[0].trim())) specs.push(match[3] as string);
-      }
-      if (!staticOnly)
-        for (const match of source.matchAll(/import\("([^"]+)"\)/g)) specs.push(match[1] as string);
-      for (const spec of specs) {
-        if (spec.startsWith(".")) await visit(join(file, "..", spec.replace(/\.js$/, ".ts")));
-        else packages.push(spec);
-      }
-    };
-    await visit(join(root, entry));
-    return packages;
-  }
+  const packagesOf = async (entry: string, staticOnly = false) =>
+    (await sourceGraph(entry, !staticOnly)).packages.map((p) => p.spec);
 
   it("undici is reachable from the Node build only, and loads there with the first request", async () => {
     expect(await packagesOf("node/index.ts")).toContain("undici");
