@@ -46,7 +46,9 @@ const isPackage = (id: string) => !id.startsWith(".") && !id.startsWith("/") && 
 
 /**
  * The modules a page evaluates before its first line runs: the browser entry's static imports,
- * transitively, without packages and without what `import()` loads.
+ * transitively, without packages and without what `import()` loads. Found by a quick esbuild pass
+ * before rolldown runs, because the copy-for-lazy plugin needs the set while modules are still being
+ * resolved (rolldown's own module graph is complete only after that).
  */
 async function startModules(): Promise<Set<string>> {
   const { metafile } = await esbuild.build({
