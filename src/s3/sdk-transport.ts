@@ -23,6 +23,7 @@ import { ConfigError, describeCause } from "../core/errors.js";
 import { type ByteSource, emptyStream } from "../core/transfer.js";
 import { normalizeCredentials } from "./credentials.js";
 import { RetryPolicy } from "./retry.js";
+import { type UploadReports, xhrRequestHandler } from "./sdk-xhr.js";
 import type {
   CopyInput,
   CopyOutput,
@@ -39,6 +40,7 @@ import type {
   UploadInput,
   WriteOutput,
 } from "./transport.js";
+import { HAS_XHR } from "./xhr-send.js";
 
 // Commands whose output gets the service's `Date` header (see `WriteOutput.serverTime`).
 const DATED_COMMANDS = new Set(["PutObjectCommand", "CompleteMultipartUploadCommand"]);
@@ -50,50 +52,24 @@ type Dated = { [SERVER_DATE]?: Date };
 export class SdkTransport implements S3Transport {
   readonly #client: S3Client;
   readonly #config: TransportConfig;
+  #xhr: S3Client | undefined;
+  readonly #xhrReports: UploadReports = new WeakMap();
 
   constructor(config: TransportConfig) {
     this.#config = config;
-    this.#client = new S3Client(clientConfig(config));
-    this.#client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (DATED_COMMANDS.has(context.commandName ?? "")) {
-          const date = (result.response as { headers?: Record<string, string> }).headers?.date;
-          const output = result.output as Dated | undefined;
-          if (date && output) output[SERVER_DATE] = new Date(date);
-        }
-        return result;
-      },
-      { step: "deserialize", name: "autostoreServerDate" },
+    this.#client = withMiddleware(new S3Client(clientConfig(config)), config);
+  }
+
+  /**
+   * A second client over XHR for a page's single PUTs with progress (see sdk-xhr.ts), made on the
+   * first; the reporters of its requests in flight are in {@link SdkTransport.#xhrReports}.
+   */
+  #xhrClient(): S3Client {
+    this.#xhr ??= withMiddleware(
+      new S3Client({ ...clientConfig(this.#config), requestHandler: xhrRequestHandler(this.#xhrReports) }),
+      this.#config,
     );
-    // In a page, a CORS refusal looks like a network failure: tell them apart on each attempt, so
-    // that a refusal is not retried (the retry policy takes an error with no status as final).
-    this.#client.middlewareStack.add(
-      (next) => async (args) => {
-        try {
-          return await next(args);
-        } catch (err) {
-          const url = requestUrl(args.request);
-          const origin = url === undefined ? undefined : await corsRefusal(err, url);
-          if (origin !== undefined && url !== undefined) throw new CorsRefusal(origin, url.origin, err);
-          throw err;
-        }
-      },
-      { step: "finalizeRequest", priority: "low", name: "autostoreCorsRefusal" },
-    );
-    const logger = config.logger;
-    if (logger) {
-      // Inside the retry loop, so every attempt is one line; only the method and path are shown
-      // (headers carry the signature and the session token).
-      this.#client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const request = args.request as { method?: string; path?: string; hostname?: string };
-          logger.debug(`${config.scheme}: ${context.commandName} ${request.method} ${request.path}`);
-          return next(args);
-        },
-        { step: "finalizeRequest", priority: "low", name: "autostoreRequestLog" },
-      );
-    }
+    return this.#xhr;
   }
 
   async getObject(input: GetObjectInput): Promise<GetObjectOutput> {
@@ -166,6 +142,7 @@ export class SdkTransport implements S3Transport {
     });
     const onProgress = input.onProgress;
     const progressBody = this.progressBody?.bind(this);
+    if (onProgress && !progressBody && HAS_XHR) return this.#putOverXhr(command, onProgress, input.signal);
     if (onProgress && progressBody) {
       // Per attempt (the deserialize step runs inside the retry loop), after signing: a fresh body
       // over the same bytes, so a retry sends them whole again. Progress only moves forward.
@@ -184,6 +161,32 @@ export class SdkTransport implements S3Transport {
       );
     }
     const out = await this.#client.send(command, { abortSignal: input.signal });
+    return written(out.ETag, (out as Dated)[SERVER_DATE]);
+  }
+
+  /** A page's single PUT with progress: through XHR, which reports the body leaving (sdk-xhr.ts). */
+  async #putOverXhr(
+    command: PutObjectCommand,
+    onProgress: (loaded: number) => void,
+    signal: AbortSignal | undefined,
+  ): Promise<WriteOutput> {
+    const reports = this.#xhrReports;
+    // At the deserialize step, inside the retry loop and after signing: each attempt's own request
+    // object, the one the handler gets. Progress only moves forward across attempts.
+    let reported = 0;
+    const report = (loaded: number) => {
+      if (loaded <= reported) return;
+      reported = loaded;
+      onProgress(loaded);
+    };
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        reports.set(args.request as object, report);
+        return next(args);
+      },
+      { step: "deserialize", name: "autostoreXhrUploadProgress" },
+    );
+    const out = await this.#xhrClient().send(command, { abortSignal: signal });
     return written(out.ETag, (out as Dated)[SERVER_DATE]);
   }
 
@@ -320,7 +323,53 @@ export class SdkTransport implements S3Transport {
 
   destroy(): void {
     this.#client.destroy();
+    this.#xhr?.destroy();
   }
+}
+
+/** The client with this transport's middleware: the service's date, CORS diagnosis, the request log. */
+function withMiddleware(client: S3Client, config: TransportConfig): S3Client {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (DATED_COMMANDS.has(context.commandName ?? "")) {
+        const date = (result.response as { headers?: Record<string, string> }).headers?.date;
+        const output = result.output as Dated | undefined;
+        if (date && output) output[SERVER_DATE] = new Date(date);
+      }
+      return result;
+    },
+    { step: "deserialize", name: "autostoreServerDate" },
+  );
+  // In a page, a CORS refusal looks like a network failure: tell them apart on each attempt, so
+  // that a refusal is not retried (the retry policy takes an error with no status as final).
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        const url = requestUrl(args.request);
+        const origin = url === undefined ? undefined : await corsRefusal(err, url);
+        if (origin !== undefined && url !== undefined) throw new CorsRefusal(origin, url.origin, err);
+        throw err;
+      }
+    },
+    { step: "finalizeRequest", priority: "low", name: "autostoreCorsRefusal" },
+  );
+  const logger = config.logger;
+  if (logger) {
+    // Inside the retry loop, so every attempt is one line; only the method and path are shown
+    // (headers carry the signature and the session token).
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { method?: string; path?: string; hostname?: string };
+        logger.debug(`${config.scheme}: ${context.commandName} ${request.method} ${request.path}`);
+        return next(args);
+      },
+      { step: "finalizeRequest", priority: "low", name: "autostoreRequestLog" },
+    );
+  }
+  return client;
 }
 
 function written(etag: string | undefined, serverTime: Date | undefined): WriteOutput {

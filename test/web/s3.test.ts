@@ -162,6 +162,24 @@ describe("progress from the page", () => {
     expect(loaded.filter((n) => n < mib * 1024 * 1024).length).toBeGreaterThan(0);
     for (let i = 1; i < loaded.length; i++) expect(loaded[i]).toBeGreaterThanOrEqual(loaded[i - 1] as number);
   });
+
+  it("reports a single PUT as it leaves on the AWS SDK's request path too", async () => {
+    rig.proxy.reset();
+    const mib = 16;
+    const spec = rig.spec("progress-sdk", { transport: "sdk" });
+    const report = ok(await call(rig.page, "progress", spec, "big.bin", mib));
+    expect(report).toMatchObject({ size: mib * 1024 * 1024, same: true });
+    const puts = sent().filter((r) => r.method === "PUT");
+    expect(puts).toHaveLength(1);
+    // Signed by the SDK (its user agent), sent whole.
+    expect(puts[0]?.headers["x-amz-user-agent"] ?? puts[0]?.headers["user-agent"]).toMatch(/aws-sdk-js/);
+    expect(puts[0]?.bytesReceived).toBe(mib * 1024 * 1024);
+    const loaded = report.events.map((e) => e.loaded);
+    expect(loaded.at(-1)).toBe(mib * 1024 * 1024);
+    expect(report.events.at(-1)?.total).toBe(mib * 1024 * 1024);
+    expect(loaded.filter((n) => n < mib * 1024 * 1024).length).toBeGreaterThan(0);
+    for (let i = 1; i < loaded.length; i++) expect(loaded[i]).toBeGreaterThanOrEqual(loaded[i - 1] as number);
+  });
 });
 
 describe("a CORS refusal", () => {
