@@ -226,6 +226,57 @@ class Libraries {
   });
 }
 
+// ---- the same small JSON job against plain fs with the store's guarantees ----
+{
+  const libs = new Libraries();
+  const key = (i: number) => `item-${i}.json`;
+  let written = 0;
+  scenario({
+    name: `local ${n(SMALL_COUNT)} small JSON set+get against fs with the same guarantees`,
+    baselineName: "fs, temp file + rename",
+    target: 1.25,
+    note: `the small JSON job again, against plain fs doing what the store does for safety: each write to a new temporary file in the key's folder (after checking the folder's real path), renamed over the key; each read resolves the file's real path first. The ratio is the store's own work; the price of the guarantees is this baseline against the fs.writeFile row above`,
+    setup: async () => {
+      await libs.open();
+      await fs.mkdir(libs.dir("raw"));
+    },
+    settle: flushDirtyPages,
+    check: sameValues(values),
+    baseline: async () => {
+      const raw = libs.dir("raw");
+      await forEachLimit(indices, CONCURRENCY, async (i) => {
+        await fs.realpath(raw + path.sep);
+        const file = path.join(raw, key(i));
+        const temp = `${file}.${++written}.tmp`;
+        const handle = await fs.open(temp, "wx");
+        try {
+          await handle.write(JSON.stringify(values[i]));
+          await handle.stat();
+        } finally {
+          await handle.close();
+        }
+        await fs.rename(temp, file);
+      });
+      const out: unknown[] = [];
+      await forEachLimit(indices, CONCURRENCY, async (i) => {
+        const real = await fs.realpath(path.join(raw, key(i)));
+        out[i] = JSON.parse(await fs.readFile(real, "utf8"));
+      });
+      return out;
+    },
+    subject: async () => {
+      const store = libs.store as AutoStore;
+      await forEachLimit(indices, CONCURRENCY, (i) => store.set(key(i), values[i]));
+      const out: unknown[] = [];
+      await forEachLimit(indices, CONCURRENCY, async (i) => {
+        out[i] = await store.get(key(i));
+      });
+      return out;
+    },
+    teardown: () => libs.close(),
+  });
+}
+
 // ---- keys of 10,000 files in nested folders ----
 {
   const libs = new Libraries();

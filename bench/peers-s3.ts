@@ -6,6 +6,7 @@
  * addressing, checksums only when required. s3rver's own cost per request is in every number, so
  * ratios understate the differences between clients.
  */
+import { readFileSync } from "node:fs";
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -38,6 +39,41 @@ const LIST_COUNT = quick ? 1_050 : 2_500;
 const CONCURRENCY = 16;
 const BUCKET = "bench";
 const n = (count: number) => count.toLocaleString("en");
+
+/**
+ * CPU time, in ms, of this process (client side: our code, the SDK, opendal's threads) and of the
+ * s3rver process (from `/proc/<pid>/stat`, Linux; NaN elsewhere), to tell the server's share of a
+ * job from the client's.
+ */
+function cpuNow(server: S3Server | undefined): { client: number; server: number } {
+  const usage = process.cpuUsage();
+  let serverMs = Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${server?.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime, in clock ticks (100 a second on Linux).
+    serverMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    // Not Linux, or the server is gone: the row reports NaN.
+  }
+  return { client: (usage.user + usage.system) / 1000, server: serverMs };
+}
+
+/** Wraps a side's job to note the client and server CPU it took, by side name. */
+function meteredCpu(cpu: Map<string, { client: number[]; server: number[] }>, rig: Rig) {
+  return <T>(side: string, job: () => Promise<T>) =>
+    async (): Promise<T> => {
+      const before = cpuNow(rig.server);
+      const result = await job();
+      const after = cpuNow(rig.server);
+      let samples = cpu.get(side);
+      if (!samples) cpu.set(side, (samples = { client: [], server: [] }));
+      samples.client.push(after.client - before.client);
+      samples.server.push(after.server - before.server);
+      return result;
+    };
+}
+
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
 
 const indices = Array.from({ length: SMALL_COUNT }, (_, i) => i);
 const values = indices.map(smallValue);
@@ -175,6 +211,8 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
 {
   const rig = new Rig();
   const key = (i: number) => `item-${i}.json`;
+  const cpu = new Map<string, { client: number[]; server: number[] }>();
+  const metered = meteredCpu(cpu, rig);
   scenario({
     name: `S3 ${n(SMALL_COUNT)} small JSON put+get, concurrency ${CONCURRENCY}`,
     quick: true,
@@ -183,7 +221,7 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
     note: `PUT item-N.json for every value, then GET every one (${CONCURRENCY} in flight): S3Client PutObject(JSON.stringify, application/json) + GetObject + transformToString + JSON.parse vs store.set/get, unstorage setItem/getItem, flydrive put/get + JSON, opendal write/read + JSON; the job returns the values read`,
     setup: () => rig.open(),
     check: sameValues(values),
-    baseline: async () => {
+    baseline: metered("raw SDK", async () => {
       const raw = rig.raw as S3Client;
       await forEachLimit(indices, CONCURRENCY, (i) =>
         raw.send(
@@ -201,8 +239,8 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
         out[i] = JSON.parse((await got.Body?.transformToString()) ?? "");
       });
       return out;
-    },
-    subject: async () => {
+    }),
+    subject: metered("autostore-js", async () => {
       const store = rig.store as AutoStore;
       await forEachLimit(indices, CONCURRENCY, (i) => store.set(key(i), values[i]));
       const out: unknown[] = [];
@@ -210,7 +248,7 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
         out[i] = await store.get(key(i));
       });
       return out;
-    },
+    }),
     peers: [
       {
         name: "unstorage",
@@ -245,7 +283,7 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
       {
         name: "opendal",
         label: `${PEERS.opendal}, s3 service`,
-        run: async () => {
+        run: metered("opendal", async () => {
           const op = installed(rig.opendal);
           await forEachLimit(indices, CONCURRENCY, (i) =>
             op.write(key(i), JSON.stringify(values[i]), { contentType: "application/json" }),
@@ -255,14 +293,22 @@ const unstorageKey = (key: string) => `unstorage/${key}`;
             out[i] = JSON.parse((await op.read(key(i))).toString("utf8"));
           });
           return out;
-        },
+        }),
       },
     ],
     teardown: () => rig.close(),
-    metrics: (t) => ({
-      "ops/s": opsPerSecond(2 * SMALL_COUNT, t.subjectMs),
-      "raw ops/s": opsPerSecond(2 * SMALL_COUNT, t.baselineMs),
-    }),
+    metrics: (t) => {
+      // The server's CPU per side is the floor that side's time cannot go below on this machine.
+      const out: Record<string, number> = {
+        "ops/s": opsPerSecond(2 * SMALL_COUNT, t.subjectMs),
+        "raw ops/s": opsPerSecond(2 * SMALL_COUNT, t.baselineMs),
+      };
+      for (const [side, samples] of cpu) {
+        out[`${side} s3rver CPU ms`] = Math.round(medianOf(samples.server));
+        out[`${side} client CPU ms`] = Math.round(medianOf(samples.client));
+      }
+      return out;
+    },
   });
 }
 

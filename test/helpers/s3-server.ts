@@ -55,6 +55,8 @@ export interface S3Server {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
   port: number;
+  /** The server process's id (to read its CPU time, as the benchmark does). */
+  pid: number;
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
@@ -116,6 +118,7 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   return {
     endpoint,
     port,
+    pid: child.pid ?? 0,
     accessKeyId: S3RVER_ACCESS_KEY_ID,
     secretAccessKey: S3RVER_SECRET_ACCESS_KEY,
     region: "us-east-1",
