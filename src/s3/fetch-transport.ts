@@ -1,7 +1,7 @@
 /**
  * The signed S3 request path: SigV4 (`sigv4.ts`) and a small XML reader (`xml.ts`) over an
  * {@link S3Http}: the global `fetch` by default (browsers, edge runtimes, where the AWS SDK cannot
- * parse XML: it wants a `DOMParser`), a pooled `undici` client on Node (`src/node/s3-pool.ts`).
+ * parse XML: it wants a `DOMParser`), a pooled `undici` client on Node (`src/node/s3-undici.ts`).
  * Retries run here (there is no SDK loop to hand them to), with the same policy as the SDK path;
  * multipart uploads are done by hand, in the way `@aws-sdk/lib-storage` does them: parts of
  * `partSize`, `queueSize` in flight, abort on failure.
@@ -10,6 +10,16 @@
 import { CorsRefusal, corsRefusal } from "../core/cors.js";
 import { abortReason, describeCause } from "../core/errors.js";
 import { sleep } from "../core/transfer.js";
+import {
+  classify,
+  discardBody,
+  etagOf,
+  headerFields,
+  S3ServiceError,
+  serviceError,
+  writeOutput,
+  xmlBody,
+} from "./answers.js";
 import { credentialsProvider } from "./credentials.js";
 import { fetchHttp, type HttpAnswer, type S3Http, type S3HttpFactory } from "./http.js";
 import { uploadInParts } from "./multipart.js";
@@ -33,35 +43,6 @@ import type {
 } from "./transport.js";
 import { WholeBody } from "./transport.js";
 import { decodeXml, elements, escapeXml, text } from "./xml.js";
-
-const THROTTLING_CODES = new Set([
-  "SlowDown",
-  "Throttling",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "TooManyRequestsException",
-]);
-const TRANSIENT_CODES = new Set([
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "InternalError",
-  "ServiceUnavailable",
-]);
-
-/** A failure the service reported, in the SDK's shape so one mapping serves both request paths. */
-export class S3ServiceError extends Error {
-  readonly $metadata: { httpStatusCode?: number };
-  readonly Code?: string;
-  readonly retryAfterMs?: number;
-
-  constructor(status: number, code: string | undefined, message: string, retryAfterMs?: number) {
-    super(message || `HTTP ${status}`);
-    this.name = code ?? (status === 404 ? "NotFound" : "Unknown");
-    this.$metadata = { httpStatusCode: status };
-    if (code !== undefined) this.Code = code;
-    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
-  }
-}
 
 interface Call {
   method: string;
@@ -463,79 +444,5 @@ export class FetchTransport implements S3Transport {
   }
 }
 
-// ---- helpers ----
-
 /** Bodies up to this size are read whole by GetObject. */
 const SMALL_BODY = 64 * 1024;
-
-function discardBody(answer: HttpAnswer): Promise<void> {
-  return answer.discard();
-}
-
-/** An XML answer's text; S3 can answer 200 and put the error in the body (CopyObject, CompleteMultipartUpload). */
-async function xmlBody(response: HttpAnswer): Promise<string> {
-  const xml = await response.text();
-  const error = elements(xml, "Error")[0];
-  if (error !== undefined) throw new S3ServiceError(500, text(error, "Code"), text(error, "Message") ?? "");
-  return xml;
-}
-
-function etagOf(etag: string | undefined): { etag?: string } {
-  return etag === undefined ? {} : { etag };
-}
-
-function writeOutput(response: HttpAnswer): WriteOutput {
-  const out: WriteOutput = etagOf(response.header("etag"));
-  const date = response.header("date");
-  if (date !== undefined) {
-    const time = new Date(date);
-    if (!Number.isNaN(time.getTime())) out.serverTime = time;
-  }
-  return out;
-}
-
-/** ETag, modification time and content type from an answer's headers, added to `out`. */
-function headerFields<T extends { etag?: string; modifiedTime?: Date; contentType?: string }>(
-  answer: HttpAnswer,
-  out: T,
-): T {
-  const etag = answer.header("etag");
-  if (etag !== undefined) out.etag = etag;
-  const modified = answer.header("last-modified");
-  if (modified !== undefined) {
-    const time = new Date(modified);
-    if (!Number.isNaN(time.getTime())) out.modifiedTime = time;
-  }
-  const type = answer.header("content-type");
-  if (type !== undefined) out.contentType = type;
-  return out;
-}
-
-async function serviceError(response: HttpAnswer): Promise<S3ServiceError> {
-  const body =
-    response.status === 304 || response.status === 204 ? "" : await response.text().catch(() => "");
-  const retryAfter = response.header("retry-after");
-  const retryAfterMs =
-    retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-  return new S3ServiceError(response.status, text(body, "Code"), text(body, "Message") ?? "", retryAfterMs);
-}
-
-/** Whether a failure is worth another attempt, and how to name it in the log. */
-function classify(err: unknown): { transient: boolean; reason: string; retryAfterMs?: number } {
-  if (err instanceof S3ServiceError) {
-    const status = err.$metadata.httpStatusCode ?? 0;
-    const code = err.Code ?? "";
-    const transient =
-      status >= 500 || status === 429 || THROTTLING_CODES.has(code) || TRANSIENT_CODES.has(code);
-    const out: { transient: boolean; reason: string; retryAfterMs?: number } = {
-      transient,
-      reason: `${err.name} (${status})`,
-    };
-    if (err.retryAfterMs !== undefined) out.retryAfterMs = err.retryAfterMs;
-    return out;
-  }
-  if (err instanceof Error && err.name === "CredentialsProviderError")
-    return { transient: false, reason: err.name };
-  // fetch rejects with a TypeError for resets, refused connections and DNS failures; timeouts are ours.
-  return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-}
