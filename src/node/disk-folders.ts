@@ -17,7 +17,7 @@ import {
   throwIfAborted,
 } from "../core/errors.js";
 import { validatePrefix } from "../core/keys.js";
-import { isInside } from "./disk.js";
+import type { DiskRoot } from "./disk-root.js";
 
 interface DiskLike {
   readonly directory: string;
@@ -25,7 +25,7 @@ interface DiskLike {
   uri(key: string): string;
 }
 
-export function diskFolders(disk: DiskLike): FolderOps {
+export function diskFolders(disk: DiskLike, root: DiskRoot): FolderOps {
   const context = (key: string, cause?: unknown) => ({
     key,
     uri: disk.uri(key),
@@ -34,29 +34,11 @@ export function diskFolders(disk: DiskLike): FolderOps {
   });
   const folderOf = (key: string) => path.join(disk.directory, validatePrefix(key));
 
-  /** Refuses a folder whose nearest existing ancestor resolves outside the root. */
-  async function checkInside(folder: string, key: string): Promise<void> {
-    let realRoot: string;
-    try {
-      realRoot = await fs.realpath(disk.directory);
-    } catch {
-      return; // no root yet: nothing under it can be a link
-    }
-    for (let existing = folder; ; existing = path.dirname(existing)) {
-      try {
-        const real = await fs.realpath(existing);
-        if (real !== realRoot && !isInside(realRoot, real)) {
-          throw new PermissionDeniedError(
-            `refused: ${disk.uri(key)} leads outside the store's root`,
-            context(key),
-          );
-        }
-        return;
-      } catch (err) {
-        if (err instanceof AutoStoreError) throw err;
-        if (path.dirname(existing) === existing) return;
-      }
-    }
+  /** Refuses a folder whose nearest existing ancestor resolves outside the root (see disk-root.ts). */
+  async function checkInside(folder: string, key: string, action: string): Promise<void> {
+    await root.checkInside(folder, key).catch((err: unknown) => {
+      throw mapError(err, action, key);
+    });
   }
 
   function mapError(err: unknown, action: string, key: string): unknown {
@@ -97,7 +79,7 @@ export function diskFolders(disk: DiskLike): FolderOps {
     async isFolder(key: string, options: CallOptions = {}): Promise<boolean> {
       throwIfAborted(options.signal);
       const folder = folderOf(key);
-      await checkInside(folder, key);
+      await checkInside(folder, key, "isDir");
       try {
         return (await fs.stat(folder)).isDirectory();
       } catch {
@@ -108,7 +90,7 @@ export function diskFolders(disk: DiskLike): FolderOps {
     async makeFolder(key, options = {}): Promise<void> {
       throwIfAborted(options.signal);
       const folder = folderOf(key);
-      await checkInside(folder, key);
+      await checkInside(folder, key, "mkdir");
       try {
         const stat = await fs.stat(folder);
         if (stat.isDirectory() && options.existOk) return;
@@ -124,13 +106,13 @@ export function diskFolders(disk: DiskLike): FolderOps {
       } catch (err) {
         throw mapError(err, "mkdir", key);
       }
-      await checkInside(folder, key);
+      await checkInside(folder, key, "mkdir");
     },
 
     async removeFolder(key: string, options: CallOptions = {}): Promise<void> {
       throwIfAborted(options.signal);
       const folder = folderOf(key);
-      await checkInside(folder, key);
+      await checkInside(folder, key, "rmdir");
       try {
         await fs.rmdir(folder);
       } catch (err) {

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import type { CommonPrefix, ListedObject, ListOptions, ObjectMeta } from "../core/backend.js";
 import { throwIfAborted } from "../core/errors.js";
 import { TEMP_PREFIX, validatePrefix } from "../core/keys.js";
-import { isInside } from "./disk.js";
+import { isInside } from "./disk-root.js";
 
 // A temporary file untouched for this long belongs to a writer that died (every write appends to its
 // temporary file as the bytes arrive, which updates its time): listings remove it.

@@ -3,7 +3,7 @@
  * a crash leaves the old value whole; nothing is read or written outside the root, symlinks included.
  */
 import { randomBytes } from "node:crypto";
-import { lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -39,6 +39,7 @@ import { TEMP_PREFIX, validateKey } from "../core/keys.js";
 import { contentTypeForSync } from "../core/mime-table.js";
 import { diskFolders } from "./disk-folders.js";
 import { type ListingDisk, listDisk, listDiskPages } from "./disk-list.js";
+import { DiskRoot, isInside } from "./disk-root.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
 import { fileStream } from "./file-stream.js";
 
@@ -73,9 +74,9 @@ export class DiskBackend implements Backend {
   /** The absolute folder, as given (resolved against the working directory). */
   readonly directory: string;
   readonly #directoryPrefix: string;
-  #realRoot: string | undefined;
+  readonly #root: DiskRoot;
   /** Real folders: AutoPath's `mkdir`, `rmdir` and `isDir` on disk. */
-  readonly folders: FolderOps = diskFolders(this);
+  readonly folders: FolderOps;
   readonly #listing: ListingDisk;
 
   /** @param directory the root folder; created on the first write. */
@@ -83,6 +84,8 @@ export class DiskBackend implements Backend {
     this.directory = path.resolve(directory);
     this.#directoryPrefix = this.directory.endsWith(path.sep) ? this.directory : this.directory + path.sep;
     this.root = pathToFileURL(this.directory + path.sep).href;
+    this.#root = new DiskRoot(this.directory, (key) => this.uri(key), this.scheme);
+    this.folders = diskFolders(this, this.#root);
     this.#listing = {
       directory: this.directory,
       realRoot: () => this.#tryRealRoot(),
@@ -305,14 +308,8 @@ export class DiskBackend implements Backend {
 
   /** True when a folder exists and its real path lies inside the root. */
   async #folderInside(folder: string): Promise<boolean> {
-    const realRoot = await this.#tryRealRoot();
-    if (realRoot === undefined) return false;
-    try {
-      const real = realpathSync.native(folder);
-      return real === realRoot || isInside(realRoot, real);
-    } catch {
-      return false;
-    }
+    await this.#tryRealRoot();
+    return this.#root.folderInsideSync(folder);
   }
 
   list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
@@ -468,16 +465,9 @@ export class DiskBackend implements Backend {
 
   /** The real path of an existing file, checked to lie inside the root. */
   async #realFile(key: string): Promise<string> {
-    const file = path.join(this.directory, validateKey(key));
-    let real: string;
-    try {
-      real = await fs.realpath(file);
-    } catch (err) {
+    return this.#root.realFile(key).catch((err: unknown) => {
       throw this.#mapError(err, "read", key);
-    }
-    const realRoot = await this.#tryRealRoot();
-    if (realRoot === undefined || !isInside(realRoot, real)) throw this.#outside(key);
-    return real;
+    });
   }
 
   /** Checks that a write stays inside the root, then creates the file's folders. */
@@ -487,57 +477,37 @@ export class DiskBackend implements Backend {
     // Usually the folder exists already: one check of its real path then replaces the four calls below.
     // The trailing separator makes a file in the folder's place fail here and take the full path, which
     // reports it as the full path always has.
-    if (this.#realRoot !== undefined) {
+    const realRoot = this.#root.knownReal;
+    if (realRoot !== undefined) {
       const real = await fs.realpath(folder + path.sep).catch(() => undefined);
       if (real !== undefined) {
-        if (real !== this.#realRoot && !isInside(this.#realRoot, real)) throw this.#outside(key);
+        if (real !== realRoot && !isInside(realRoot, real)) throw this.#root.outside(key);
         return file;
       }
     }
-    await fs.mkdir(this.directory, { recursive: true }).catch((err: unknown) => {
-      throw this.#mapError(err, "write", key);
-    });
-    // Check the nearest existing ancestor before creating anything: `mkdir -p` would follow a link
-    // out of the root and create folders there.
-    await this.#checkInside(folder, key);
     try {
+      await fs.mkdir(this.directory, { recursive: true });
+      await this.#root.checkInside(folder, key);
       await fs.mkdir(folder, { recursive: true });
+      // Again: a link may have appeared on the way.
+      await this.#root.checkInside(folder, key);
     } catch (err) {
       throw this.#mapError(err, "write", key);
     }
-    await this.#checkInside(folder, key);
     // A link at the final name would be replaced by the rename, never followed; a folder there is an error.
     return file;
   }
 
   async #checkInside(folder: string, key: string): Promise<void> {
-    const realRoot = await this.#tryRealRoot();
-    if (realRoot === undefined) return; // no root yet: nothing under it can be a link
-    let existing = folder;
-    for (;;) {
-      try {
-        const real = await fs.realpath(existing);
-        if (!isInside(realRoot, real) && real !== realRoot) throw this.#outside(key);
-        return;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== "ENOENT" && code !== "ENOTDIR") throw this.#mapError(err, "write", key);
-        const parent = path.dirname(existing);
-        if (parent === existing) return;
-        existing = parent;
-      }
-    }
+    await this.#root.checkInside(folder, key).catch((err: unknown) => {
+      throw this.#mapError(err, "write", key);
+    });
   }
 
   async #tryRealRoot(): Promise<string | undefined> {
-    if (this.#realRoot !== undefined) return this.#realRoot;
-    try {
-      this.#realRoot = await fs.realpath(this.directory);
-      return this.#realRoot;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    return this.#root.real().catch((err: unknown) => {
       throw this.#mapError(err, "open", "");
-    }
+    });
   }
 
   /** Removes folders left empty by a delete or move, up to (not including) the root. */
@@ -572,15 +542,6 @@ export class DiskBackend implements Backend {
     return new KeyNotFoundError(`not found: ${this.uri(key)}${why ? ` (${why})` : ""}`, this.#context(key));
   }
 
-  #outside(key: string): PermissionDeniedError {
-    return new PermissionDeniedError(
-      `refused: ${this.uri(key)} leads outside the store's root (a symbolic link)`,
-      {
-        ...this.#context(key),
-      },
-    );
-  }
-
   #mapError(err: unknown, action: string, key: string): unknown {
     if (err instanceof AutoStoreError || (err as Error)?.name === "AbortError") return err;
     const code = (err as NodeJS.ErrnoException)?.code;
@@ -602,11 +563,6 @@ export class DiskBackend implements Backend {
         });
     }
   }
-}
-
-export function isInside(realRoot: string, real: string): boolean {
-  // A root of `/` ends in the separator already.
-  return real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
 }
 
 async function* onePerPage<T>(entries: AsyncIterable<T>): AsyncGenerator<T[]> {
