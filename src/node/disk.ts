@@ -3,7 +3,7 @@
  * a crash leaves the old value whole; nothing is read or written outside the root, symlinks included.
  */
 import { randomBytes } from "node:crypto";
-import { lstatSync, readdirSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -38,6 +38,7 @@ import {
 import { TEMP_PREFIX, validateKey } from "../core/keys.js";
 import { contentTypeForSync } from "../core/mime-table.js";
 import { diskFolders } from "./disk-folders.js";
+import { headMany, type LookupDisk } from "./disk-head.js";
 import { type ListingDisk, listDisk, listDiskPages } from "./disk-list.js";
 import { DiskRoot, isInside } from "./disk-root.js";
 import { fdClose, fdOpen, fdRead, fdStat, fdWriteAll } from "./fd.js";
@@ -48,11 +49,6 @@ export { TEMP_PREFIX };
 // Files up to this size are read in one pass when opened; larger ones stay open until their body is
 // taken as bytes or as a stream.
 const EAGER_READ_LIMIT = 8 * 1024 * 1024;
-
-/** `headMany` lists a shared folder first from this many names (a bare key asks ~30). */
-const SMALL_FOLDER_MIN_KEYS = 8;
-/** A folder whose size is at most one block (ext4, xfs) holds at most a few hundred names. */
-const DIRECTORY_BLOCK = 4096;
 
 /** Options of {@link DiskBackend}. */
 export interface DiskBackendOptions {
@@ -73,16 +69,15 @@ export class DiskBackend implements Backend {
   };
   /** The absolute folder, as given (resolved against the working directory). */
   readonly directory: string;
-  readonly #directoryPrefix: string;
   readonly #root: DiskRoot;
   /** Real folders: AutoPath's `mkdir`, `rmdir` and `isDir` on disk. */
   readonly folders: FolderOps;
   readonly #listing: ListingDisk;
+  readonly #lookup: LookupDisk;
 
   /** @param directory the root folder; created on the first write. */
   constructor(directory: string) {
     this.directory = path.resolve(directory);
-    this.#directoryPrefix = this.directory.endsWith(path.sep) ? this.directory : this.directory + path.sep;
     this.root = pathToFileURL(this.directory + path.sep).href;
     this.#root = new DiskRoot(this.directory, (key) => this.uri(key), this.scheme);
     this.folders = diskFolders(this, this.#root);
@@ -92,6 +87,7 @@ export class DiskBackend implements Backend {
       meta: (key, stat) => this.#meta(key, stat),
       mapError: (err, action, key) => this.#mapError(err, action, key),
     };
+    this.#lookup = { ...this.#listing, root: this.#root, head: (key, options) => this.head(key, options) };
   }
 
   uri(key: string): string {
@@ -247,69 +243,8 @@ export class DiskBackend implements Backend {
    * Linux only: there names match byte for byte, as the `lstat`s do; on case-insensitive or
    * normalising file systems (macOS, Windows) a listed name may differ from the one asked for.
    */
-  async headMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<ObjectMeta | undefined>> {
-    throwIfAborted(options.signal);
-    const out: Array<ObjectMeta | undefined> = [];
-    const checkedFolders = new Set<string>();
-    const present = this.#smallFolderNames(keys);
-    for (const key of keys) {
-      if (present !== undefined && !present.has(key.slice(key.lastIndexOf("/") + 1))) {
-        out.push(undefined);
-        continue;
-      }
-      // A checked key has no `.`, `..` or empty segment: joining is concatenating.
-      const file = this.#directoryPrefix + validateKey(key);
-      const slash = key.lastIndexOf("/");
-      const folder = slash === -1 ? this.directory : this.#directoryPrefix + key.slice(0, slash);
-      if (folder !== this.directory && !checkedFolders.has(folder)) {
-        // The folder itself may be (or lie under) a link out of the root.
-        if (!(await this.#folderInside(folder))) {
-          out.push(undefined);
-          continue;
-        }
-        checkedFolders.add(folder);
-      }
-      let stat: Stats | undefined;
-      try {
-        stat = lstatSync(file, { throwIfNoEntry: false });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ENOTDIR") stat = undefined;
-        else throw this.#mapError(err, "head", key);
-      }
-      if (stat === undefined || stat.isDirectory()) out.push(undefined);
-      else if (stat.isFile()) out.push(this.#meta(key, stat));
-      else out.push(await this.head(key, options).catch((err: unknown) => missingAsUndefined(err)));
-    }
-    return out;
-  }
-
-  /**
-   * The names in the one folder that all `keys` share, when there are enough keys to pay for a
-   * `readdir` and the folder fits in one directory block; undefined otherwise (see `headMany`).
-   */
-  #smallFolderNames(keys: readonly string[]): Set<string> | undefined {
-    if (process.platform !== "linux" || keys.length < SMALL_FOLDER_MIN_KEYS) return undefined;
-    const first = keys[0] as string;
-    const folderKey = first.slice(0, first.lastIndexOf("/") + 1);
-    for (const key of keys) {
-      if (key.lastIndexOf("/") + 1 !== folderKey.length || !key.startsWith(folderKey)) return undefined;
-    }
-    const folder = folderKey === "" ? this.directory : this.#directoryPrefix + folderKey.slice(0, -1);
-    try {
-      const stat = lstatSync(folder, { throwIfNoEntry: false });
-      if (stat === undefined || !stat.isDirectory() || stat.size > DIRECTORY_BLOCK) return undefined;
-      return new Set(readdirSync(folder));
-    } catch {
-      // Unreadable or vanished: the per-name path reports what each name is.
-      return undefined;
-    }
-  }
-
-  /** True when a folder exists and its real path lies inside the root. */
-  async #folderInside(folder: string): Promise<boolean> {
-    await this.#tryRealRoot();
-    return this.#root.folderInsideSync(folder);
+  headMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<ObjectMeta | undefined>> {
+    return headMany(this.#lookup, keys, options);
   }
 
   list(prefix: string, options: ListOptions = {}): AsyncIterable<ListedObject | CommonPrefix> {
@@ -567,11 +502,6 @@ export class DiskBackend implements Backend {
 
 async function* onePerPage<T>(entries: AsyncIterable<T>): AsyncGenerator<T[]> {
   for await (const entry of entries) yield [entry];
-}
-
-function missingAsUndefined(err: unknown): undefined {
-  if (err instanceof KeyNotFoundError || err instanceof PermissionDeniedError) return undefined;
-  throw err;
 }
 
 function tempPath(file: string): string {
