@@ -4,7 +4,7 @@
  * writers of different formats each remove the other's file and nothing is left. The rules here:
  *
  * - Within one JavaScript realm, writes that touch one bare key (sets, copies and moves onto it, its
- *   deletes) run one at a time, in call order, per backend root ({@link withKeyLock}).
+ *   deletes) run one at a time, in call order, per backend root (`key-lock.ts`).
  * - After writing, a writer keeps the newest representation and removes the rest, its own file
  *   included when another is newer ({@link keepNewest}). "Newest" is the later modification time;
  *   equal times (timestamps are coarse: 1 ms on disk and in memory, 1 s on S3) go to the file this
@@ -18,46 +18,6 @@ import { type Backend, type CallOptions, type ObjectMeta, sameEtag } from "./bac
 import { KeyNotFoundError } from "./errors.js";
 import type { HandlerRegistry } from "./handlers/registry.js";
 import { findVariants } from "./resolve.js";
-
-// Tails of the queues of writes by backend root, then bare key. An entry lives while writes are queued.
-// Two levels, not `root + key`: the key string the caller holds is hashed once, for every map.
-const queues = new Map<string, Map<string, Promise<void>>>();
-
-/**
- * Runs `task` after every earlier task of the same bare key of the same backend root has settled.
- * Keyed by the backend's root URI, so two stores over one folder or one bucket share the queue.
- */
-export function withKeyLock<T>(backend: Backend, bare: string, task: () => Promise<T>): Promise<T> {
-  let queue = queues.get(backend.root);
-  if (queue === undefined) {
-    queue = new Map();
-    queues.set(backend.root, queue);
-  }
-  const previous = queue.get(bare);
-  // The task's own promise is the queue's tail (settled either way): no promise or closure of the
-  // lock's own per call but the one that takes the entry out once the queue is empty.
-  let run: Promise<T>;
-  try {
-    run = previous ? previous.then(task) : task();
-  } catch (err) {
-    run = Promise.reject(err);
-  }
-  const tail: Promise<void> = run.then(release, release);
-  queue.set(bare, tail);
-  return run;
-
-  function release(): void {
-    if (queue?.get(bare) === tail) queue.delete(bare);
-  }
-}
-
-/** Resolves once every write of a bare key queued so far has settled (at once when none is). */
-export async function keyLockSettled(backend: Backend, bare: string): Promise<boolean> {
-  const pending = queues.get(backend.root)?.get(bare);
-  if (!pending) return false;
-  await pending;
-  return true;
-}
 
 // Files this realm wrote recently, by backend root and key, with their ETag, to break timestamp ties in
 // favour of the later call. Entries older than the coarsest timestamp (1 s on S3) plus clock slack

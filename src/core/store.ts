@@ -35,12 +35,13 @@ import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { borrowing, handOver, isTextCodec } from "./handover.js";
+import { acquireKeyLock, keyLockSettled, withKeyLock } from "./key-lock.js";
 import { showKey, validatePrefix } from "./keys.js";
 import { bareKeys, matchingFiles } from "./listing.js";
 import type { Logger, Options, OptionsInit } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
-import { keepNewest, keyLockSettled, noteWrite, withKeyLock } from "./replace.js";
+import { keepNewest, noteWrite } from "./replace.js";
 import { findVariants, type ResolvedFile, resolveByExtension, resolveForRead } from "./resolve.js";
 import { Router, type Target } from "./router.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
@@ -226,13 +227,17 @@ export class AutoStore implements AsyncDisposable {
       const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
       let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
       if (isThenable(bytes)) bytes = await bytes;
-      await withKeyLock(target.backend, bareKey, async () => {
+      const lock = acquireKeyLock(target.backend, bareKey);
+      try {
+        if (lock.ready) await lock.ready;
         // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
         const body = isTextCodec(handler) ? handOver(bytes) : bytes;
         const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
         noteWrite(target.backend, written);
         if (bare) await this.#keepNewest(target, bareKey, written, signal);
-      });
+      } finally {
+        lock.release();
+      }
       return target.outward(fileKey);
     } catch (err) {
       throw this.#typed(err, "write", key, options.signal);
