@@ -11,7 +11,9 @@
  * - `overlong`: the whole answer, then `overlongBy` bytes more than its `Content-Length` said, on the
  *   same connection (a broken server or middlebox), which is then closed;
  * - `badrange`: a ranged answer whose `Content-Range` claims half the bytes its body holds;
- * - `hang`: the request is never read nor answered, and the connection stays open.
+ * - `hang`: the request is never read nor answered, and the connection stays open;
+ * - `throttle`: the request body is passed on at `throttleBytesPerSecond` (a slow uplink), so a
+ *   client's upload progress moves in steps however fast the machine is.
  *
  * It can also hold answers back (`hold`): a slow link, on the test's cue rather than a timer, so a
  * race between a read and a write is forced the same way on every run.
@@ -35,7 +37,8 @@ export type FaultKind =
   | "stall"
   | "overlong"
   | "badrange"
-  | "hang";
+  | "hang"
+  | "throttle";
 
 /** A request as the proxy saw it. */
 export interface ProxiedRequest {
@@ -61,6 +64,8 @@ export interface FaultPlan {
   truncateAfter?: number;
   /** How many bytes an `overlong` answer sends past its `Content-Length`. @default 4096 */
   overlongBy?: number;
+  /** The pace of a `throttle`d request body, in bytes a second. @default 32 MiB */
+  throttleBytesPerSecond?: number;
 }
 
 /** Answers held back by {@link FaultProxy.hold}. */
@@ -312,7 +317,19 @@ export async function startProxy(target: string, plan?: FaultPlan): Promise<Faul
     res.on("close", () => {
       if (!res.writableFinished) forward.destroy();
     });
-    req.pipe(forward);
+    if (fault === "throttle") {
+      // After each chunk, a pause as long as the chunk takes at the given pace: the client's socket
+      // buffer fills and its upload goes at that pace.
+      const rate = plan?.throttleBytesPerSecond ?? 32 * 1024 * 1024;
+      req.on("data", (chunk: Buffer) => {
+        forward.write(chunk);
+        req.pause();
+        setTimeout(() => req.resume(), (chunk.length / rate) * 1000);
+      });
+      req.on("end", () => forward.end());
+    } else {
+      req.pipe(forward);
+    }
   });
   // Sockets destroyed on purpose make client errors; the server itself must not care.
   server.on("clientError", (_err, socket) => socket.destroy());

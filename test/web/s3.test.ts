@@ -7,7 +7,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AutoStore, S3Options } from "../../src/node/index.js";
 import { rawS3Client } from "../helpers/s3-server.js";
 import { nodeImports, openApp } from "./page.js";
@@ -147,6 +147,18 @@ describe("S3 from the page", () => {
 });
 
 describe("progress from the page", () => {
+  // A slow uplink for the uploads: on loopback a browser can hand a whole body over within one
+  // progress interval (50 ms), and then reports only its end.
+  beforeEach(() => {
+    rig.proxy.setFaults({
+      every: 1,
+      kinds: ["throttle"],
+      match: (r) => r.method === "PUT" && r.path.includes("/progress"),
+      throttleBytesPerSecond: 32 * 1024 * 1024,
+    });
+  });
+  afterEach(() => rig.proxy.setFaults(undefined));
+
   it("reports a single PUT as it leaves, and once at the end", async () => {
     rig.proxy.reset();
     const mib = 16;
