@@ -624,6 +624,13 @@ export class AutoStore implements AsyncDisposable {
         given(progress);
       };
     }
+    // The same file under two names (its key and its URI, or a bare key and its file): a copy would
+    // be refused by S3, and a move across "two" backends would delete the only copy.
+    if (from.backend.uri(file.key) === to.backend.uri(toKey)) {
+      const { size } = await from.backend.head(file.key, options);
+      options.onProgress?.({ loaded: size, total: size });
+      return { to, toKey };
+    }
     await withKeyLock(to.backend, dstSplit?.bare ?? to.key, async () => {
       let written: ObjectMeta;
       if (from.backend === to.backend && removeSource && from.backend.rename) {

@@ -230,6 +230,26 @@ export function testStore(
       expect(await store.get("moved/permanent")).toEqual({ v: 1 });
     });
 
+    it("keeps a file copied or moved onto itself, by its key or by its full URI", async () => {
+      await store.set("same.json", { v: 1 });
+      const uri = store.primaryBackend.uri("same.json");
+      for (const [src, dst] of [
+        ["same.json", "same.json"],
+        ["same", "same"],
+        ["same", "same.json"],
+        ["same.json", uri],
+        [uri, "same.json"],
+      ] as const) {
+        await store.copy(src, dst);
+        expect(await store.get("same")).toEqual({ v: 1 });
+        await store.move(src, dst);
+        expect(await store.get("same")).toEqual({ v: 1 });
+      }
+      const files: string[] = [];
+      for await (const file of store.listFiles()) files.push(file);
+      expect(files).toEqual(["same.json"]);
+    });
+
     it("turns a corrupt file into a DecodeError naming file and format, and keeps working", async () => {
       await store.set("broken.json", "{ not json", { format: "txt" });
       const err = await errorOf(store.get("broken.json"));
