@@ -11,6 +11,7 @@ import {
   DirectoryNotEmptyError,
   InvalidKeyError,
   isAutoStoreError,
+  S3Options,
 } from "../../src/node/index.js";
 import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 
@@ -34,6 +35,23 @@ describe("AutoPath edges", () => {
     const names: string[] = [];
     for await (const c of new AutoPath("memory://autopath-edges/a").iterdir()) names.push(String(c));
     expect(names).toEqual(["memory://autopath-edges/a/b.json"]);
+  });
+
+  it("keeps a file or folder moved onto its own full URI, in memory and on S3", async () => {
+    for (const root of ["memory://autopath-edges-alias/root", "s3://edges/alias-root"]) {
+      const store = new AutoStore(root, { options: new S3Options(server.options()) });
+      stores.push(store);
+      await store.path("f/c.txt").writeText("c");
+      await store.path("f/c.txt").moveTo(`${root}/f/c.txt`);
+      expect(await store.path("f/c.txt").readText()).toBe("c");
+      await store.path("f").moveTo(`${root}/f`);
+      expect(await store.path("f/c.txt").readText()).toBe("c");
+      await store.set("k", { v: 1 });
+      await Promise.all([store.set("k", { v: 2 }), store.set(`${root}/k`, "two")]);
+      const files: string[] = [];
+      for await (const file of store.listFiles("k.*")) files.push(file);
+      expect(files).toHaveLength(1);
+    }
   });
 
   it("skips a folder's own dir/ marker object and treats the bucket root as a folder", async () => {
