@@ -32,6 +32,7 @@ import {
   BackendError,
   describeCause,
   KeyNotFoundError,
+  NotADirectoryError,
   PermissionDeniedError,
   throwIfAborted,
 } from "../core/errors.js";
@@ -503,6 +504,13 @@ export class DiskBackend implements Backend {
     try {
       await fs.mkdir(folder, { recursive: true });
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" || code === "ENOTDIR") {
+        throw new NotADirectoryError(`write ${this.uri(key)}: a file stands in the path`, {
+          ...this.#context(key),
+          cause: err,
+        });
+      }
       throw this.#mapError(err, "write", key);
     }
     await this.#checkInside(folder, key);
