@@ -66,7 +66,9 @@ export function diskFolders(disk: DiskLike): FolderOps {
     switch (code) {
       case "ENOENT":
         return new KeyNotFoundError(
-          `${action} ${where}: a parent folder is missing (pass parents: true)`,
+          action === "mkdir"
+            ? `mkdir ${where}: a parent folder is missing (pass parents: true)`
+            : `${action} ${where}: no such folder`,
           context(key, err),
         );
       case "EEXIST":

@@ -135,6 +135,28 @@ describe("AutoPath options and default stores", () => {
 });
 
 describe("AutoPath folders on disk stay inside the root", () => {
+  it("says a missing disk folder is missing when rmdir finds none, not that a parent is", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-rmdir-"));
+    try {
+      const store = new AutoStore(base);
+      stores.push(store);
+      const err = await store
+        .path("never-made")
+        .rmdir()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toMatchObject({ code: "KEY_NOT_FOUND", key: "never-made" });
+      expect((err as Error).message).not.toMatch(/parent/);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   it("refuses mkdir, rmdir and isDir through a symbolic link that leads out", async () => {
     const { mkdtemp, mkdir: makeDir, readdir, rm, symlink } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
