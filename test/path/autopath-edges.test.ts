@@ -54,6 +54,22 @@ describe("AutoPath edges", () => {
     }
   });
 
+  it("reads text as strict UTF-8: invalid bytes are a DecodeError naming the file, never U+FFFD", async () => {
+    const p = new AutoPath("memory://autopath-edges/latin1.txt");
+    await p.writeBytes(new Uint8Array([0x63, 0x61, 0x66, 0xe9])); // "café" in Latin-1
+    const err = await p.readText().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: "DECODE_ERROR",
+      format: "txt",
+      uri: "memory://autopath-edges/latin1.txt",
+    });
+    await p.writeText("café");
+    expect(await p.readText()).toBe("café");
+  });
+
   it("skips a folder's own dir/ marker object and treats the bucket root as a folder", async () => {
     const client = rawS3Client(server);
     await client.send(new PutObjectCommand({ Bucket: "edges", Key: "folder/", Body: "" }));

@@ -8,6 +8,7 @@ import { isDirectory, exists as objectExists } from "../backend.js";
 import { type CallOptionKind, checkCallOptions } from "../call-options.js";
 import {
   asCallError,
+  DecodeError,
   InvalidKeyError,
   IsADirectoryError,
   isAutoStoreError,
@@ -163,7 +164,19 @@ export const readBytes = (path: AutoPath, o?: PathTransferOptions & { ignoreCach
   guard("read", path, o, (at) => readAt(at, o));
 
 export const readText = (path: AutoPath, o?: PathTransferOptions & { ignoreCache?: boolean }) =>
-  guard("read", path, o, async (at) => new TextDecoder().decode(await readAt(at, o)));
+  guard("read", path, o, async (at) => {
+    const bytes = await readAt(at, o);
+    try {
+      // Strict, as pathlib's read_text: a file in another encoding fails rather than turning into U+FFFD.
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (err) {
+      throw new DecodeError(`read ${at.uri}: not valid UTF-8 text`, {
+        ...context(at),
+        format: "txt",
+        cause: err,
+      });
+    }
+  });
 
 async function writeAt(at: Located, data: Uint8Array, o: PathTransferOptions = {}): Promise<void> {
   checkWritable(at, "write");
