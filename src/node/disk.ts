@@ -31,6 +31,7 @@ import {
   AutoStoreError,
   BackendError,
   describeCause,
+  IsADirectoryError,
   KeyNotFoundError,
   NotADirectoryError,
   PermissionDeniedError,
@@ -431,7 +432,9 @@ export class DiskBackend implements Backend {
     const source = await this.#realFile(from);
     const file = await this.#prepareWrite(to);
     try {
-      await fs.rename(source, file);
+      await fs.rename(source, file).catch((err: unknown) => {
+        throw this.#folderInTheWay(err, to);
+      });
       // A move is a new write of the destination, as on every other backend (copy, then delete): its
       // time is now. Bare-key replacement ranks files by this time, so "now" must be the file
       // system's clock, not ours: the kernel stamps files with a coarse clock that lags the real time
@@ -452,7 +455,9 @@ export class DiskBackend implements Backend {
   /** Puts a finished temporary file in place: a rename, or for `create` a link that fails if the key exists. */
   async #commit(temp: string, file: string, key: string, mode: WriteOptions["mode"]): Promise<void> {
     if (mode !== "create") {
-      await fs.rename(temp, file);
+      await fs.rename(temp, file).catch((err: unknown) => {
+        throw this.#folderInTheWay(err, key);
+      });
       return;
     }
     try {
@@ -587,6 +592,15 @@ export class DiskBackend implements Backend {
         ...this.#context(key),
       },
     );
+  }
+
+  /** A rename onto a folder's name: the destination is the key at fault, not the source. */
+  #folderInTheWay(err: unknown, key: string): unknown {
+    if ((err as NodeJS.ErrnoException)?.code !== "EISDIR") return err;
+    return new IsADirectoryError(`write ${this.uri(key)}: a folder has this name`, {
+      ...this.#context(key),
+      cause: err,
+    });
   }
 
   #mapError(err: unknown, action: string, key: string): unknown {
