@@ -183,6 +183,20 @@ export function testStore(
       expect((await collect(store.keys("k/"))).sort()).toEqual(["k/one", "k/sub/three", "k/two"]);
     });
 
+    it("lists only keys that read back: a file with an upper-case extension is a key of its own", async () => {
+      expect(await store.set("UPPER.JSON", { a: 1 })).toBe("UPPER.JSON");
+      await store.set("raw.BIN", new Uint8Array([1]));
+      await store.set("lower", { b: 2 });
+      const keys = (await collect(store.keys())).sort();
+      expect(keys).toEqual(["UPPER.JSON", "lower", "raw.BIN"]);
+      for (const key of keys) {
+        expect(await store.has(key)).toBe(true);
+        await store.get(key);
+      }
+      await store.delete("UPPER.JSON");
+      expect(await collect(store.keys())).not.toContain("UPPER.JSON");
+    });
+
     it("lists files by glob, within and across segments", async () => {
       for (const key of [
         "data/2024/jan.json",
