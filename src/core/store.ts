@@ -634,12 +634,12 @@ export class AutoStore implements AsyncDisposable {
     await withKeyLock(to.backend, dstSplit?.bare ?? to.key, async () => {
       let written: ObjectMeta;
       if (from.backend === to.backend && removeSource && from.backend.rename) {
-        written = await from.backend.rename(file.key, toKey, options);
+        written = await from.backend.rename(file.key, toKey, streamed);
       } else {
         written =
           from.backend === to.backend
-            ? await from.backend.copy(file.key, toKey, options)
-            : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, options)) ??
+            ? await from.backend.copy(file.key, toKey, streamed)
+            : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, streamed)) ??
               (await copyAcross(from.backend, file.key, to.backend, toKey, streamed)));
         if (removeSource) await from.backend.delete(file.key, options);
       }
