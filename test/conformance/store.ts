@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type AutoStore, isAutoStoreError } from "../../src/core/index.js";
+import { type AutoStore, isAutoStoreError, type Progress } from "../../src/core/index.js";
 import { testWriters } from "./writers.js";
 
 /** A fresh, empty store for one test, and how to clean it up. */
@@ -262,6 +262,35 @@ export function testStore(
       const files: string[] = [];
       for await (const file of store.listFiles()) files.push(file);
       expect(files).toEqual(["same.json"]);
+    });
+
+    it("reports the end of each read and write exactly once, empty values included", async () => {
+      type Run = (onProgress: (progress: Progress) => void) => Promise<unknown>;
+      const ends = async (run: Run) => {
+        const events: Progress[] = [];
+        await run((progress) => events.push({ ...progress }));
+        return events.filter((e) => e.loaded === e.total);
+      };
+      for (const size of [0, 10]) {
+        const end = [{ loaded: size, total: size }];
+        const bytes = new Uint8Array(size);
+        const text = "x".repeat(size);
+        const path = (name: string) => store.path(`progress/${size}/${name}`);
+        expect(await ends((onProgress) => store.set(`p${size}.bin`, bytes, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => store.get(`p${size}.bin`, { onProgress }))).toEqual(end);
+        expect(
+          await ends((onProgress) => store.copy(`p${size}.bin`, `c${size}.bin`, { onProgress })),
+        ).toEqual(end);
+        expect(
+          await ends((onProgress) => store.move(`c${size}.bin`, `m${size}.bin`, { onProgress })),
+        ).toEqual(end);
+        expect(await ends((onProgress) => path("w.bin").writeBytes(bytes, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("w.bin").readBytes({ onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("w.txt").writeText(text, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("w.txt").readText({ onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("s.bin").save(bytes, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("s.bin").load({ onProgress }))).toEqual(end);
+      }
     });
 
     it("turns a corrupt file into a DecodeError naming file and format, and keeps working", async () => {

@@ -4,7 +4,7 @@
  * under it elsewhere.
  */
 
-import { isDirectory, exists as objectExists } from "../backend.js";
+import { isDirectory, exists as objectExists, type Progress } from "../backend.js";
 import { type CallOptionKind, checkCallOptions } from "../call-options.js";
 import {
   asCallError,
@@ -147,13 +147,14 @@ async function readAt(
 ): Promise<Uint8Array> {
   try {
     if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+    const progress = endOnce(o.onProgress);
     const result = await at.target.backend.read(at.target.key, {
       signal: o.signal,
-      onProgress: o.onProgress,
+      onProgress: progress.report,
       ignoreCache: o.ignoreCache,
     });
     const bytes = await result.bytes();
-    o.onProgress?.({ loaded: bytes.length, total: bytes.length });
+    progress.end(bytes.length);
     return bytes;
   } catch (err) {
     throw await notAFile(at, err, "read", o.signal);
@@ -184,8 +185,25 @@ async function writeAt(at: Located, data: Uint8Array, o: PathTransferOptions = {
   if (key === "" || (backend.folders && (await backend.folders.isFolder(key, { signal: o.signal })))) {
     throw new IsADirectoryError(`write ${at.uri}: it is a folder`, context(at));
   }
-  await backend.write(key, data, { signal: o.signal, onProgress: o.onProgress });
-  o.onProgress?.({ loaded: data.length, total: data.length });
+  const progress = endOnce(o.onProgress);
+  await backend.write(key, data, { signal: o.signal, onProgress: progress.report });
+  progress.end(data.length);
+}
+
+/** Passes a backend's progress on, and reports the end only when the backend has not. */
+function endOnce(onProgress: ((progress: Progress) => void) | undefined) {
+  let last: Progress | undefined;
+  return {
+    report: onProgress
+      ? (progress: Progress) => {
+          last = progress;
+          onProgress(progress);
+        }
+      : undefined,
+    end(size: number) {
+      if (last?.loaded !== size || last.total !== size) onProgress?.({ loaded: size, total: size });
+    },
+  };
 }
 
 export const writeBytes = (path: AutoPath, data: Uint8Array, o?: PathTransferOptions) =>
