@@ -51,7 +51,11 @@ export async function* bareKeys(
     for await (const page of listPages(backend, prefix, { ...options, delimiter: false })) {
       for (const entry of page) {
         if (!("key" in entry)) continue;
-        const bare = handlers.bareKey(entry.key);
+        let bare = handlers.bareKey(entry.key);
+        // A bare key reads only through a lower-case extension (resolve.ts): `UP.JSON` is a key of its
+        // own, else `keys()` would list a key that `get` and `has` cannot find.
+        const ext = entry.key.slice(bare.length);
+        if (ext !== ext.toLowerCase()) bare = entry.key;
         if (unique.first(entry.key, bare)) yield outward(bare);
       }
     }

@@ -83,6 +83,8 @@ export function streamResult(
           progress(chunk.length);
         }
         if (offset !== total) throw wrongLength(`the body ended after ${offset} of ${total} bytes`);
+        // An empty body has no chunk to report: its end is still reported.
+        if (total === 0) progress(0);
         return out;
       }
       const parts: Uint8Array[] = [];
@@ -90,6 +92,7 @@ export function streamResult(
         parts.push(chunk);
         progress(chunk.length);
       }
+      if (loaded === 0) progress(0);
       return concatBytes(parts, loaded);
     },
     stream: () => {
@@ -99,6 +102,7 @@ export function streamResult(
           try {
             const next = await chunks.next();
             if (next.done) {
+              if (loaded === 0) progress(0);
               controller.close();
               return;
             }

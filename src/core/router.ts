@@ -102,6 +102,11 @@ export class Router {
       const primary = this.primary;
       return { backend: primary, key: validateKey(decision.key, rules), outward: (k) => primary.uri(k) };
     }
+    const within = this.#insidePrimary(key, factory.kind);
+    if (within !== undefined) {
+      const primary = this.primary;
+      return { backend: primary, key: validateKey(within, rules), outward: (k) => primary.uri(k) };
+    }
     const { root, key: inner } = (factory.split ?? splitFirstSegment)(uri.rest);
     validateKey(inner, rules);
     const id = `${uri.scheme}://${root}${root.endsWith("/") ? "" : "/"}`;
@@ -157,6 +162,20 @@ export class Router {
     const backends = this.backends();
     this.#opened.clear();
     await Promise.all(backends.map((b) => b.close?.()));
+  }
+
+  /**
+   * The primary backend's key for a URI that names an object under the root (`s3://b/root/x.json` in
+   * a store at `s3://b/root/`). Such a key must reach the same backend as its relative name, or a move
+   * between the two names would delete the only copy, and the two names would not share a key lock.
+   * Only object names count here: an `https://` key is a URL with escapes and a query.
+   */
+  #insidePrimary(key: string, kind: string): string | undefined {
+    if (kind !== this.#primaryKind || (kind !== "s3" && kind !== "memory")) return undefined;
+    const root = this.primary.root;
+    // A root with no bucket or space (`memory://`, a private space) holds no URI's objects.
+    if (!/^[^:]+:\/\/[^/]+\//.test(root)) return undefined;
+    return key.startsWith(root) && key.length > root.length ? key.slice(root.length) : undefined;
   }
 
   #parseRoot(root: string): { scheme: string; rest: string; localPath?: boolean } {

@@ -629,15 +629,22 @@ export class AutoStore implements AsyncDisposable {
         given(progress);
       };
     }
+    // The same file under two names (its key and its URI, or a bare key and its file): a copy would
+    // be refused by S3, and a move across "two" backends would delete the only copy.
+    if (from.backend.uri(file.key) === to.backend.uri(toKey)) {
+      const { size } = await from.backend.head(file.key, options);
+      options.onProgress?.({ loaded: size, total: size });
+      return { to, toKey };
+    }
     await withKeyLock(to.backend, dstSplit?.bare ?? to.key, async () => {
       let written: ObjectMeta;
       if (from.backend === to.backend && removeSource && from.backend.rename) {
-        written = await from.backend.rename(file.key, toKey, options);
+        written = await from.backend.rename(file.key, toKey, streamed);
       } else {
         written =
           from.backend === to.backend
-            ? await from.backend.copy(file.key, toKey, options)
-            : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, options)) ??
+            ? await from.backend.copy(file.key, toKey, streamed)
+            : ((await to.backend.copyFrom?.(from.backend, file.key, toKey, streamed)) ??
               (await copyAcross(from.backend, file.key, to.backend, toKey, streamed)));
         if (removeSource) await from.backend.delete(file.key, options);
       }

@@ -48,7 +48,9 @@ export function diskFolders(disk: DiskLike, root: DiskRoot): FolderOps {
     switch (code) {
       case "ENOENT":
         return new KeyNotFoundError(
-          `${action} ${where}: a parent folder is missing (pass parents: true)`,
+          action === "mkdir"
+            ? `mkdir ${where}: a parent folder is missing (pass parents: true)`
+            : `${action} ${where}: no such folder`,
           context(key, err),
         );
       case "EEXIST":

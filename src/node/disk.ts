@@ -31,7 +31,9 @@ import {
   AutoStoreError,
   BackendError,
   describeCause,
+  IsADirectoryError,
   KeyNotFoundError,
+  NotADirectoryError,
   PermissionDeniedError,
   throwIfAborted,
 } from "../core/errors.js";
@@ -362,7 +364,9 @@ export class DiskBackend implements Backend {
     const source = await this.#realFile(from);
     const file = await this.#prepareWrite(to);
     try {
-      await fs.rename(source, file);
+      await fs.rename(source, file).catch((err: unknown) => {
+        throw this.#folderInTheWay(err, to);
+      });
       // A move is a new write of the destination, as on every other backend (copy, then delete): its
       // time is now. Bare-key replacement ranks files by this time, so "now" must be the file
       // system's clock, not ours: the kernel stamps files with a coarse clock that lags the real time
@@ -383,7 +387,9 @@ export class DiskBackend implements Backend {
   /** Puts a finished temporary file in place: a rename, or for `create` a link that fails if the key exists. */
   async #commit(temp: string, file: string, key: string, mode: WriteOptions["mode"]): Promise<void> {
     if (mode !== "create") {
-      await fs.rename(temp, file);
+      await fs.rename(temp, file).catch((err: unknown) => {
+        throw this.#folderInTheWay(err, key);
+      });
       return;
     }
     try {
@@ -427,6 +433,13 @@ export class DiskBackend implements Backend {
       // Again: a link may have appeared on the way.
       await this.#root.checkInside(folder, key);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" || code === "ENOTDIR") {
+        throw new NotADirectoryError(`write ${this.uri(key)}: a file stands in the path`, {
+          ...this.#context(key),
+          cause: err,
+        });
+      }
       throw this.#mapError(err, "write", key);
     }
     // A link at the final name would be replaced by the rename, never followed; a folder there is an error.
@@ -475,6 +488,15 @@ export class DiskBackend implements Backend {
 
   #notFound(key: string, why?: string): KeyNotFoundError {
     return new KeyNotFoundError(`not found: ${this.uri(key)}${why ? ` (${why})` : ""}`, this.#context(key));
+  }
+
+  /** A rename onto a folder's name: the destination is the key at fault, not the source. */
+  #folderInTheWay(err: unknown, key: string): unknown {
+    if ((err as NodeJS.ErrnoException)?.code !== "EISDIR") return err;
+    return new IsADirectoryError(`write ${this.uri(key)}: a folder has this name`, {
+      ...this.#context(key),
+      cause: err,
+    });
   }
 
   #mapError(err: unknown, action: string, key: string): unknown {

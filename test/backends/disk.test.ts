@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AutoStore, DiskBackend } from "../../src/node/index.js";
+import { AutoStore, DiskBackend, IsADirectoryError, NotADirectoryError } from "../../src/node/index.js";
 import { testBackend } from "../conformance/backend.js";
 import { testStore } from "../conformance/store.js";
 import { testValues } from "../conformance/values.js";
@@ -36,6 +36,57 @@ describe("disk moves", () => {
         const written = await backend.write(`w${i}`, bytes);
         expect(written.modifiedTime.getTime()).toBeGreaterThanOrEqual(moved.modifiedTime.getTime());
       }
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
+describe("disk folders and files in the way", () => {
+  it("refuses a write whose path runs through a file with NotADirectoryError, keeping the file", async () => {
+    const dir = await tempDir();
+    try {
+      const store = new AutoStore(join(dir.path, "data"));
+      await store.set("report.json", { v: 1 });
+      for (const write of [
+        () => store.set("report.json/child", { v: 2 }),
+        () => store.path("report.json/child.txt").writeText("x"),
+        () => store.path("report.json/deeper/child.txt").writeText("x"),
+      ]) {
+        const err = await write().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(NotADirectoryError);
+        expect((err as NotADirectoryError).key).toMatch(/^report\.json\/(child|deeper)/);
+      }
+      expect(await store.get("report")).toEqual({ v: 1 });
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it("refuses a write, copy or move onto a folder's name with IsADirectoryError naming the destination", async () => {
+    const dir = await tempDir();
+    try {
+      const store = new AutoStore(join(dir.path, "data"));
+      await store.set("taken.json/inside", 1);
+      await store.set("source", { v: 1 });
+      for (const write of [
+        () => store.set("taken.json", { v: 2 }),
+        () => store.copy("source", "taken.json"),
+        () => store.move("source", "taken.json"),
+        () => store.path("source.json").copyTo(store.path("taken.json")),
+      ]) {
+        const err = await write().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(IsADirectoryError);
+        expect(err).toMatchObject({ key: "taken.json" });
+      }
+      expect(await store.get("source")).toEqual({ v: 1 });
+      expect(await store.get("taken.json/inside")).toBe(1);
     } finally {
       await dir.remove();
     }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type AutoStore, isAutoStoreError } from "../../src/core/index.js";
+import { type AutoStore, isAutoStoreError, type Progress } from "../../src/core/index.js";
 import { testWriters } from "./writers.js";
 
 /** A fresh, empty store for one test, and how to clean it up. */
@@ -183,6 +183,20 @@ export function testStore(
       expect((await collect(store.keys("k/"))).sort()).toEqual(["k/one", "k/sub/three", "k/two"]);
     });
 
+    it("lists only keys that read back: a file with an upper-case extension is a key of its own", async () => {
+      expect(await store.set("UPPER.JSON", { a: 1 })).toBe("UPPER.JSON");
+      await store.set("raw.BIN", new Uint8Array([1]));
+      await store.set("lower", { b: 2 });
+      const keys = (await collect(store.keys())).sort();
+      expect(keys).toEqual(["UPPER.JSON", "lower", "raw.BIN"]);
+      for (const key of keys) {
+        expect(await store.has(key)).toBe(true);
+        await store.get(key);
+      }
+      await store.delete("UPPER.JSON");
+      expect(await collect(store.keys())).not.toContain("UPPER.JSON");
+    });
+
     it("lists files by glob, within and across segments", async () => {
       for (const key of [
         "data/2024/jan.json",
@@ -228,6 +242,55 @@ export function testStore(
       expect(await store.move("original", "moved/permanent")).toBe("moved/permanent.json");
       expect(await store.has("original")).toBe(false);
       expect(await store.get("moved/permanent")).toEqual({ v: 1 });
+    });
+
+    it("keeps a file copied or moved onto itself, by its key or by its full URI", async () => {
+      await store.set("same.json", { v: 1 });
+      const uri = store.primaryBackend.uri("same.json");
+      for (const [src, dst] of [
+        ["same.json", "same.json"],
+        ["same", "same"],
+        ["same", "same.json"],
+        ["same.json", uri],
+        [uri, "same.json"],
+      ] as const) {
+        await store.copy(src, dst);
+        expect(await store.get("same")).toEqual({ v: 1 });
+        await store.move(src, dst);
+        expect(await store.get("same")).toEqual({ v: 1 });
+      }
+      const files: string[] = [];
+      for await (const file of store.listFiles()) files.push(file);
+      expect(files).toEqual(["same.json"]);
+    });
+
+    it("reports the end of each read and write exactly once, empty values included", async () => {
+      type Run = (onProgress: (progress: Progress) => void) => Promise<unknown>;
+      const ends = async (run: Run) => {
+        const events: Progress[] = [];
+        await run((progress) => events.push({ ...progress }));
+        return events.filter((e) => e.loaded === e.total);
+      };
+      for (const size of [0, 10]) {
+        const end = [{ loaded: size, total: size }];
+        const bytes = new Uint8Array(size);
+        const text = "x".repeat(size);
+        const path = (name: string) => store.path(`progress/${size}/${name}`);
+        expect(await ends((onProgress) => store.set(`p${size}.bin`, bytes, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => store.get(`p${size}.bin`, { onProgress }))).toEqual(end);
+        expect(
+          await ends((onProgress) => store.copy(`p${size}.bin`, `c${size}.bin`, { onProgress })),
+        ).toEqual(end);
+        expect(
+          await ends((onProgress) => store.move(`c${size}.bin`, `m${size}.bin`, { onProgress })),
+        ).toEqual(end);
+        expect(await ends((onProgress) => path("w.bin").writeBytes(bytes, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("w.bin").readBytes({ onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("w.txt").writeText(text, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("w.txt").readText({ onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("s.bin").save(bytes, { onProgress }))).toEqual(end);
+        expect(await ends((onProgress) => path("s.bin").load({ onProgress }))).toEqual(end);
+      }
     });
 
     it("turns a corrupt file into a DecodeError naming file and format, and keeps working", async () => {

@@ -11,6 +11,7 @@ import {
   DirectoryNotEmptyError,
   InvalidKeyError,
   isAutoStoreError,
+  S3Options,
 } from "../../src/node/index.js";
 import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
 
@@ -34,6 +35,39 @@ describe("AutoPath edges", () => {
     const names: string[] = [];
     for await (const c of new AutoPath("memory://autopath-edges/a").iterdir()) names.push(String(c));
     expect(names).toEqual(["memory://autopath-edges/a/b.json"]);
+  });
+
+  it("keeps a file or folder moved onto its own full URI, in memory and on S3", async () => {
+    for (const root of ["memory://autopath-edges-alias/root", "s3://edges/alias-root"]) {
+      const store = new AutoStore(root, { options: new S3Options(server.options()) });
+      stores.push(store);
+      await store.path("f/c.txt").writeText("c");
+      await store.path("f/c.txt").moveTo(`${root}/f/c.txt`);
+      expect(await store.path("f/c.txt").readText()).toBe("c");
+      await store.path("f").moveTo(`${root}/f`);
+      expect(await store.path("f/c.txt").readText()).toBe("c");
+      await store.set("k", { v: 1 });
+      await Promise.all([store.set("k", { v: 2 }), store.set(`${root}/k`, "two")]);
+      const files: string[] = [];
+      for await (const file of store.listFiles("k.*")) files.push(file);
+      expect(files).toHaveLength(1);
+    }
+  });
+
+  it("reads text as strict UTF-8: invalid bytes are a DecodeError naming the file, never U+FFFD", async () => {
+    const p = new AutoPath("memory://autopath-edges/latin1.txt");
+    await p.writeBytes(new Uint8Array([0x63, 0x61, 0x66, 0xe9])); // "café" in Latin-1
+    const err = await p.readText().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: "DECODE_ERROR",
+      format: "txt",
+      uri: "memory://autopath-edges/latin1.txt",
+    });
+    await p.writeText("café");
+    expect(await p.readText()).toBe("café");
   });
 
   it("skips a folder's own dir/ marker object and treats the bucket root as a folder", async () => {
@@ -117,6 +151,28 @@ describe("AutoPath options and default stores", () => {
 });
 
 describe("AutoPath folders on disk stay inside the root", () => {
+  it("says a missing disk folder is missing when rmdir finds none, not that a parent is", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-rmdir-"));
+    try {
+      const store = new AutoStore(base);
+      stores.push(store);
+      const err = await store
+        .path("never-made")
+        .rmdir()
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toMatchObject({ code: "KEY_NOT_FOUND", key: "never-made" });
+      expect((err as Error).message).not.toMatch(/parent/);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   it("refuses mkdir, rmdir and isDir through a symbolic link that leads out", async () => {
     const { mkdtemp, mkdir: makeDir, readdir, rm, symlink } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");

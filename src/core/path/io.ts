@@ -4,10 +4,11 @@
  * under it elsewhere.
  */
 
-import { isDirectory, exists as objectExists } from "../backend.js";
+import { isDirectory, exists as objectExists, type Progress } from "../backend.js";
 import { type CallOptionKind, checkCallOptions } from "../call-options.js";
 import {
   asCallError,
+  DecodeError,
   InvalidKeyError,
   IsADirectoryError,
   isAutoStoreError,
@@ -146,13 +147,14 @@ async function readAt(
 ): Promise<Uint8Array> {
   try {
     if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
+    const progress = endOnce(o.onProgress);
     const result = await at.target.backend.read(at.target.key, {
       signal: o.signal,
-      onProgress: o.onProgress,
+      onProgress: progress.report,
       ignoreCache: o.ignoreCache,
     });
     const bytes = await result.bytes();
-    o.onProgress?.({ loaded: bytes.length, total: bytes.length });
+    progress.end(bytes.length);
     return bytes;
   } catch (err) {
     throw await notAFile(at, err, "read", o.signal);
@@ -163,7 +165,19 @@ export const readBytes = (path: AutoPath, o?: PathTransferOptions & { ignoreCach
   guard("read", path, o, (at) => readAt(at, o));
 
 export const readText = (path: AutoPath, o?: PathTransferOptions & { ignoreCache?: boolean }) =>
-  guard("read", path, o, async (at) => new TextDecoder().decode(await readAt(at, o)));
+  guard("read", path, o, async (at) => {
+    const bytes = await readAt(at, o);
+    try {
+      // Strict, as pathlib's read_text: a file in another encoding fails rather than turning into U+FFFD.
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (err) {
+      throw new DecodeError(`read ${at.uri}: not valid UTF-8 text`, {
+        ...context(at),
+        format: "txt",
+        cause: err,
+      });
+    }
+  });
 
 async function writeAt(at: Located, data: Uint8Array, o: PathTransferOptions = {}): Promise<void> {
   checkWritable(at, "write");
@@ -171,8 +185,25 @@ async function writeAt(at: Located, data: Uint8Array, o: PathTransferOptions = {
   if (key === "" || (backend.folders && (await backend.folders.isFolder(key, { signal: o.signal })))) {
     throw new IsADirectoryError(`write ${at.uri}: it is a folder`, context(at));
   }
-  await backend.write(key, data, { signal: o.signal, onProgress: o.onProgress });
-  o.onProgress?.({ loaded: data.length, total: data.length });
+  const progress = endOnce(o.onProgress);
+  await backend.write(key, data, { signal: o.signal, onProgress: progress.report });
+  progress.end(data.length);
+}
+
+/** Passes a backend's progress on, and reports the end only when the backend has not. */
+function endOnce(onProgress: ((progress: Progress) => void) | undefined) {
+  let last: Progress | undefined;
+  return {
+    report: onProgress
+      ? (progress: Progress) => {
+          last = progress;
+          onProgress(progress);
+        }
+      : undefined,
+    end(size: number) {
+      if (last?.loaded !== size || last.total !== size) onProgress?.({ loaded: size, total: size });
+    },
+  };
 }
 
 export const writeBytes = (path: AutoPath, data: Uint8Array, o?: PathTransferOptions) =>
