@@ -194,3 +194,79 @@ describe("AutoPath folders on disk stay inside the root", () => {
     }
   });
 });
+
+describe("folders moved or copied onto or into themselves", () => {
+  /** Every file under `store`'s root with its text, sorted. */
+  async function tree(store: AutoStore): Promise<string[]> {
+    const out: string[] = [];
+    for await (const file of store.listFiles("**")) out.push(`${file}=${await store.path(file).readText()}`);
+    return out.sort();
+  }
+
+  async function onEveryBackend(job: (store: AutoStore) => Promise<void>): Promise<void> {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-self-"));
+    try {
+      for (const root of [
+        base,
+        `memory://autopath-self-${Math.random().toString(36).slice(2)}`,
+        "s3://edges/self",
+      ]) {
+        const store = new AutoStore(root, { options: new S3Options(server.options()) });
+        stores.push(store);
+        await store.delete("g/").catch(() => undefined);
+        await store.path("g/a.txt").writeText("a");
+        await store.path("g/sub/b.txt").writeText("b");
+        await job(store);
+      }
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  }
+
+  it("keeps a folder moved or copied onto itself", async () => {
+    await onEveryBackend(async (store) => {
+      await store.path("g").moveTo(store.path("g"));
+      await store.path("g").copyTo(store.path("g"));
+      expect(await tree(store)).toEqual(["g/a.txt=a", "g/sub/b.txt=b"]);
+    });
+  });
+
+  it("copies a folder into its own subfolder once, however often it is asked", async () => {
+    await onEveryBackend(async (store) => {
+      await store.path("g").copyTo(store.path("g/inner"));
+      await store.path("g").copyTo(store.path("g/inner"));
+      expect(await tree(store)).toEqual([
+        "g/a.txt=a",
+        "g/inner/a.txt=a",
+        "g/inner/sub/b.txt=b",
+        "g/sub/b.txt=b",
+      ]);
+    });
+  });
+
+  it("refuses to move a folder into its own subfolder, and leaves it whole", async () => {
+    await onEveryBackend(async (store) => {
+      await expect(store.path("g").moveTo(store.path("g/inner"))).rejects.toMatchObject({
+        code: "INVALID_KEY",
+      });
+      expect(await tree(store)).toEqual(["g/a.txt=a", "g/sub/b.txt=b"]);
+    });
+  });
+
+  it("reports a transfer's end once when its size is a whole number of MiB", async () => {
+    const MiB = 1024 * 1024;
+    const bytes = new Uint8Array(2 * MiB).fill(7);
+    const events: Array<{ loaded: number; total?: number }> = [];
+    const p = new AutoPath("memory://autopath-edges/whole-mib.bin");
+    await p.uploadFrom(new Blob([bytes]), { onProgress: (e) => events.push({ ...e }) });
+    const ends = events.filter((e) => e.loaded === 2 * MiB);
+    expect(ends).toEqual([{ loaded: 2 * MiB, total: 2 * MiB }]);
+    events.length = 0;
+    const copy = new AutoPath("memory://autopath-edges-other/whole-mib.bin");
+    await p.copyTo(copy, { onProgress: (e) => events.push({ ...e }) });
+    expect(events.filter((e) => e.loaded === 2 * MiB)).toHaveLength(1);
+  });
+});

@@ -32,7 +32,8 @@ export class ProgressMeter {
 
   add(n: number): void {
     this.loaded += n;
-    if (!this.report) return;
+    // The end is `done`'s to report (once), even when the last chunk lands on a step.
+    if (!this.report || (this.total !== undefined && this.loaded >= this.total)) return;
     const now = Date.now();
     if (this.loaded - this.#reported >= PROGRESS_STEP || now - this.#at >= INTERVAL_MS) {
       this.#reported = this.loaded;
@@ -250,6 +251,9 @@ export async function copyTo(
     checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
     const from = locate(path);
     const to = locate(target);
+    const sameBackend = from.target.backend === to.target.backend;
+    // Onto itself: nothing to do (a move must not delete what it would have moved).
+    if (sameBackend && from.target.key === to.target.key) return target;
     if (await io.isFile(path, signalOnly(options))) {
       await copyFile(from, from.target.key, to, to.target.key, remove, options);
       return target;
@@ -257,14 +261,25 @@ export async function copyTo(
     if (!(await io.isDir(path, signalOnly(options))))
       throw new KeyNotFoundError(`${action}: not found: ${from.uri}`, { key: from.storeKey, uri: from.uri });
     const prefix = from.target.key === "" ? "" : `${from.target.key}/`;
+    const base = to.target.key === "" ? "" : `${to.target.key}/`;
+    // A folder into its own subfolder: a move would delete its own copy; a copy leaves out what lies
+    // under the target (earlier copies), so doing it again gives the same tree, never a nested one.
+    const intoItself = sameBackend && to.target.key.startsWith(prefix);
+    if (intoItself && remove) {
+      throw new InvalidKeyError(`moveTo ${to.uri}: a folder cannot be moved into itself (${from.uri})`, {
+        key: to.storeKey,
+        uri: to.uri,
+      });
+    }
     const keys: string[] = [];
     for await (const entry of from.target.backend.list(prefix, {
       delimiter: false,
       ...(options.signal ? { signal: options.signal } : {}),
     })) {
-      if (!isCommonPrefix(entry) && !entry.key.endsWith("/")) keys.push(entry.key);
+      if (isCommonPrefix(entry) || entry.key.endsWith("/")) continue;
+      if (intoItself && entry.key.startsWith(base)) continue;
+      keys.push(entry.key);
     }
-    const base = to.target.key === "" ? "" : `${to.target.key}/`;
     for (const key of keys) await copyFile(from, key, to, base + key.slice(prefix.length), remove, options);
     if (remove && from.target.backend.folders && (await io.isDir(path, signalOnly(options))))
       await deleteTree(path, signalOnly(options));
