@@ -195,6 +195,29 @@ describe("AutoPath folders on disk stay inside the root", () => {
   });
 });
 
+describe("a source that fails mid-upload", () => {
+  it("rejects with an AutoStoreError naming the destination's key and URI, its cause attached", async () => {
+    const p = new AutoPath("memory://autopath-edges/failing-source.bin");
+    const broken = new Error("source broke");
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(broken);
+      },
+    });
+    const err = await p.uploadFrom(body).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isAutoStoreError(err)).toBe(true);
+    expect(err).toMatchObject({
+      key: "memory://autopath-edges/failing-source.bin",
+      uri: "memory://autopath-edges/failing-source.bin",
+      cause: broken,
+    });
+    expect(await p.exists()).toBe(false);
+  });
+});
+
 describe("folders moved or copied onto or into themselves", () => {
   /** Every file under `store`'s root with its text, sorted. */
   async function tree(store: AutoStore): Promise<string[]> {

@@ -56,7 +56,16 @@ export async function guard<T>(
 }
 
 export function typed(err: unknown, action: string, path: AutoPath, signal?: AbortSignal): unknown {
-  return asCallError(err, { action, key: String(path), ...(signal ? { signal } : {}) });
+  const call = { action, key: String(path), ...(signal ? { signal } : {}) };
+  if (signal?.aborted || isAutoStoreError(err)) return asCallError(err, call);
+  // Another error (a source stream that failed mid-upload): named by the path's URI as well.
+  let uri: string | undefined;
+  try {
+    uri = locate(path).uri;
+  } catch {
+    // A path that does not resolve has no URI; its key names it.
+  }
+  return asCallError(err, uri === undefined ? call : { ...call, uri });
 }
 
 export function context(at: Located) {
