@@ -103,6 +103,35 @@ describe("formats", () => {
     expect(await store.get("ours.yaml")).toEqual({ answer: "yes", when: "2024-01-02" });
   });
 
+  it("refuses a YAML tag no schema knows, as PyYAML's safe_load does, and reads the standard ones", async () => {
+    const store = new AutoStore(`memory://${randomUUID()}`);
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      for (const [name, text] of [
+        ["tuple.yaml", "point: !!python/tuple [1, 2]\n"],
+        ["custom.yaml", "x: !custom value\n"],
+      ] as const) {
+        await store.primaryBackend.write(name, new TextEncoder().encode(text));
+        const err = await store.get(name).catch((e: unknown) => e);
+        expect(isAutoStoreError(err, "DECODE_ERROR")).toBe(true);
+        expect((err as Error).message).toContain("Unresolved tag");
+      }
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(stderr.join("")).toBe("");
+    await store.primaryBackend.write(
+      "standard.yaml",
+      new TextEncoder().encode("n: !!str 123\nf: !!float 1.5\ns: !!set {a, b}\n"),
+    );
+    expect(await store.get("standard.yaml")).toEqual({ n: "123", f: 1.5, s: new Set(["a", "b"]) });
+  });
+
   it("reads text with a BOM and refuses invalid UTF-8 as a DecodeError", async () => {
     const store = new AutoStore(`memory://${randomUUID()}`);
     await store.primaryBackend.write("bom.txt", new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0x69]));

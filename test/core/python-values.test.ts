@@ -5,7 +5,7 @@
  * in PyYAML (`yaml.safe_load`) to the same value. Values are compared in a canonical form both sides
  * compute: integers as digits, other floats as their IEEE bits, strings as UTF-16 code units.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -248,6 +248,57 @@ describe("Python interop: JSON and YAML", () => {
         expect(await pythonReads(store, folder, docs, ".yaml")).toEqual([]);
       }),
       { numRuns: 3 },
+    );
+  });
+
+  it("reads what PyYAML's safe_dump writes as PyYAML reads it back: y, n, Y and N stay strings", async () => {
+    // PyYAML's booleans are yes/no, true/false and on/off; YAML 1.1's y and n are plain strings to it
+    // (and so written unquoted, as keys of coordinates often are).
+    const pyString = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom(...YAML_SPECIALS.filter((x) => !/[\ud800-\udfff]/.test(x))),
+    );
+    const pyScalar = fc.oneof(
+      pyString,
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc
+        .double({ noNaN: true })
+        // JSON carries these as bare digits, which Python reads as an int and JavaScript cannot hold.
+        .filter((d) => !(Number.isInteger(d) && Math.abs(d) > Number.MAX_SAFE_INTEGER && Math.abs(d) < 1e21)),
+    );
+    const pyDocument = fc.oneof(
+      fc.array(pyScalar, { maxLength: 5 }),
+      fc.dictionary(pyString, pyScalar, { maxKeys: 5 }),
+    );
+    const fixed = { x: 1, y: 2, n: "y", Y: "N", on: "off", yes: true, no: false };
+    await fc.assert(
+      fc.asyncProperty(fc.array(pyDocument, { minLength: 100, maxLength: 100 }), async (generated) => {
+        const docs = [fixed, ...generated];
+        const { folder, store } = freshStore();
+        const data = join(folder, "data");
+        await mkdir(folder, { recursive: true });
+        await writeFile(join(folder, "docs.json"), JSON.stringify(docs));
+        const expected = JSON.parse(
+          await runPython(
+            `${CANON}
+import os
+os.makedirs(sys.argv[1])
+out = []
+for i, doc in enumerate(json.load(open(sys.argv[2]))):
+    path = "%s/p%d.yaml" % (sys.argv[1], i)
+    open(path, "w").write(yaml.safe_dump(doc))
+    out.append(canon(yaml.safe_load(open(path))))
+print(json.dumps(out))`,
+            [data, join(folder, "docs.json")],
+          ),
+        ) as Canon[];
+        for (let i = 0; i < docs.length; i++) {
+          expect(canon(await store.get(`p${i}.yaml`)), `p${i}.yaml`).toEqual(expected[i]);
+        }
+      }),
+      { numRuns: 2 },
     );
   });
 

@@ -81,12 +81,37 @@ const DATE_TAG: ScalarTag = {
 
 const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
 
-// `yaml` reads the years 0 to 99 as 1900 to 1999 (Date.UTC's two-digit years), and Python writes
-// `datetime.min` as 0001-01-01: its timestamp tag is wrapped to put such dates back in their year.
-function withFullYears(tags: Tags): Tags {
+// Where `yaml`'s YAML 1.1 schema resolves plain scalars differently from PyYAML, PyYAML's patterns
+// (its resolver, `yaml/resolver.py` of PyYAML 6): YAML 1.1 also reads `y`/`n` as booleans, `1e+5` and
+// `1.0e5` as floats, and `08`, `0_1` or `0:30` as integers, all of which PyYAML reads, and so writes
+// unquoted, as strings (`{x: 1, y: 2}`). Keyed by tag, then by the pattern `yaml` has for it.
+const PYYAML_PATTERNS: Record<string, (test: RegExp, format: string | undefined) => RegExp | undefined> = {
+  "tag:yaml.org,2002:bool": (test) =>
+    test.test("yes") ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+  "tag:yaml.org,2002:int": (_, format) =>
+    format === undefined
+      ? /^[-+]?(?:0|[1-9][0-9_]*)$/
+      : format === "TIME"
+        ? /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/
+        : undefined,
+  "tag:yaml.org,2002:float": (test, format) =>
+    format === "EXP"
+      ? /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*[eE][-+][0-9]+|\.[0-9][0-9_]*[eE][-+][0-9]+)$/
+      : format === undefined && test.test("1.5")
+        ? /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/
+        : undefined,
+};
+
+// The reader's tags: PyYAML's patterns for plain scalars (above), and the timestamp tag wrapped
+// because `yaml` reads the years 0 to 99 as 1900 to 1999 (Date.UTC's two-digit years) while Python
+// writes `datetime.min` as 0001-01-01.
+function pyyamlTags(tags: Tags): Tags {
   return tags.map((tag) => {
-    if (typeof tag === "string" || tag.tag !== TIMESTAMP_TAG || !("resolve" in tag)) return tag;
+    if (typeof tag === "string" || !("resolve" in tag)) return tag;
     const scalar = tag as ScalarTag;
+    const pattern = scalar.test && PYYAML_PATTERNS[scalar.tag]?.(scalar.test, scalar.format);
+    if (pattern) return { ...scalar, test: pattern };
+    if (scalar.tag !== TIMESTAMP_TAG) return tag;
     const resolve: ScalarTag["resolve"] = (text, onError, options) =>
       inOwnYear(text, scalar.resolve(text, onError, options));
     return { ...scalar, resolve };
@@ -106,8 +131,18 @@ function inOwnYear(text: string, resolved: unknown): unknown {
 
 /** {@link YamlHandler.decode}. */
 export async function decodeYaml(bytes: Uint8Array): Promise<unknown> {
-  const { parse } = await import("yaml");
-  return parse(decodeText(bytes), { version: YAML_VERSION, customTags: withFullYears });
+  const { parseDocument } = await import("yaml");
+  const doc = parseDocument(decodeText(bytes), { version: YAML_VERSION, customTags: pyyamlTags });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  // A tag the schema does not know (`!!python/tuple`, `!custom`) fails, as in PyYAML's `safe_load`,
+  // rather than reading as its untagged value with a warning on stderr (what `yaml`'s `parse` does).
+  // A known tag whose text it cannot resolve (`!!float 1`) reads as that text, as before.
+  const known = new Set(doc.schema.tags.map((tag) => tag.tag));
+  for (const warning of doc.warnings) {
+    const tag = /^Unresolved tag: (\S+)/.exec(warning.message)?.[1];
+    if (warning.code === "TAG_RESOLVE_FAILED" && (tag === undefined || !known.has(tag))) throw warning;
+  }
+  return doc.toJS();
 }
 
 /** {@link YamlHandler.encode}. */
