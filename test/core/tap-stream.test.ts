@@ -63,7 +63,12 @@ describe("tapStream", () => {
         async (chunks, maxChunk) => {
           let counted = 0;
           const seen: Uint8Array[] = [];
-          const tapped = tapStream(chunked(chunks), { maxChunk, onChunk: (n) => void (counted += n) });
+          const tapped = tapStream(chunked(chunks), {
+            maxChunk,
+            onChunk: (n) => {
+              counted += n;
+            },
+          });
           for await (const chunk of tapped as unknown as AsyncIterable<Uint8Array>) {
             expect(chunk.length).toBeLessThanOrEqual(maxChunk);
             seen.push(chunk);
@@ -94,7 +99,11 @@ describe("tapStream", () => {
               fileStream(() => open(file, "r")),
               { maxChunk },
             ),
-            { onChunk: (n) => void (counted += n) },
+            {
+              onChunk: (n) => {
+                counted += n;
+              },
+            },
           );
           const out = await readInto(tapped, size + 1, ask);
           expect(out.filled).toBe(size);
