@@ -5,7 +5,7 @@
  *
  * Memory: a stream is cut into part buffers of our own, used again once their part is up, so the
  * upload holds about `partSize × (queueSize + 1)` whatever the body's length; fresh buffers would pile
- * up until the next full garbage collection.
+ * up until the next full garbage collection. A byte stream (a local file) is read straight into them.
  */
 
 import { abortReason } from "../core/errors.js";
@@ -126,6 +126,8 @@ export async function uploadInParts(input: UploadInput, steps: MultipartSteps): 
       }
       sending.delete(part.number);
       loaded += part.data.length;
+      // Refilled only now: until its request has succeeded, a retry may send this buffer again (an
+      // attempt that failed has ended: its answer was read or its connection destroyed).
       if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
       logger?.debug(`${where}: part ${part.number} uploaded`);
       report();
