@@ -5,12 +5,18 @@
  * `data` events after the web stream was cancelled (an aborted upload), and its `enqueue` on the
  * closed controller throws from an event handler, which crashes the process with an uncaught
  * `ERR_INVALID_STATE`. Here each chunk is read when the consumer pulls it, so a cancel simply stops.
+ *
+ * It is a byte stream: a consumer with a buffer of its own (a BYOB reader, such as S3 multipart
+ * filling its part buffers) gets the file read straight into it, with no chunk allocated per read.
+ * A default reader gets fresh chunks of {@link CHUNK} bytes, as before.
  */
 import type { FileHandle } from "node:fs/promises";
 import { abortReason } from "../core/errors.js";
 
-/** Bytes per read: what `createReadStream` reads at once. */
+/** Bytes per read for a default reader: what `createReadStream` reads at once. */
 const CHUNK = 64 * 1024;
+/** Most bytes per read into a consumer's buffer: reads stay short enough for progress to move. */
+const MAX_READ = 1024 * 1024;
 
 /**
  * Streams bytes `start` to `end` (exclusive; default: to the end of the file) of a file, then closes
@@ -32,25 +38,30 @@ export function fileStream(
     closed = true;
     await handle?.close();
   };
-  return new ReadableStream<Uint8Array>(
+  return new ReadableStream(
     {
+      type: "bytes",
+      // A default read brings no buffer; this gives it one, so every pull has a request to fill.
+      autoAllocateChunkSize: CHUNK,
       async pull(controller) {
+        const request = controller.byobRequest as ReadableStreamBYOBRequest;
         try {
           if (options.signal?.aborted) throw abortReason(options.signal);
           handle ??= await (file as () => Promise<FileHandle>)();
-          const want = Math.min(CHUNK, end - position);
-          const { bytesRead, buffer } =
-            want > 0
-              ? await handle.read(new Uint8Array(want), 0, want, position)
-              : { bytesRead: 0, buffer: undefined };
+          const view = request.view as Uint8Array;
+          const want = Math.min(view.byteLength, MAX_READ, end - position);
+          const { bytesRead } = want > 0 ? await handle.read(view, 0, want, position) : { bytesRead: 0 };
+          // Cancelled while reading: the request is gone with the stream.
+          if (closed) return;
           // The end of the range, or of a file that shrank meanwhile.
-          if (bytesRead === 0 || buffer === undefined) {
+          if (bytesRead === 0) {
             await close();
             controller.close();
+            request.respond(0);
             return;
           }
           position += bytesRead;
-          controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+          request.respond(bytesRead);
           options.onChunk?.(position - start);
         } catch (err) {
           await close().catch(() => undefined);

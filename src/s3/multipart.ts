@@ -5,7 +5,7 @@
  *
  * Memory: a stream is cut into part buffers of our own, used again once their part is up, so the
  * upload holds about `partSize × (queueSize + 1)` whatever the body's length; fresh buffers would pile
- * up until the next full garbage collection.
+ * up until the next full garbage collection. A byte stream (a local file) is read straight into them.
  */
 
 import { abortReason } from "../core/errors.js";
@@ -126,6 +126,8 @@ export async function uploadInParts(input: UploadInput, steps: MultipartSteps): 
       }
       sending.delete(part.number);
       loaded += part.data.length;
+      // Refilled only now: until its request has succeeded, a retry may send this buffer again (an
+      // attempt that failed has ended: its answer was read or its connection destroyed).
       if (pooled) spare.push(new Uint8Array(part.data.buffer, 0, input.partSize));
       logger?.debug(`${where}: part ${part.number} uploaded`);
       report();
@@ -152,7 +154,8 @@ export async function uploadInParts(input: UploadInput, steps: MultipartSteps): 
 
 /**
  * A body cut into parts of exactly `size` bytes (the last one shorter), read as they are needed. A
- * source that stalls does not hold up an abort: the signal cancels the pending read.
+ * byte stream (a local file) is read straight into the part buffer; any other stream's chunks are
+ * copied into it. A source that stalls does not hold up an abort: the signal cancels the pending read.
  */
 async function* partsOf(
   body: Uint8Array | ReadableStream<Uint8Array>,
@@ -164,7 +167,8 @@ async function* partsOf(
     for (let offset = 0; offset < body.length; offset += size) yield body.subarray(offset, offset + size);
     return;
   }
-  const reader = body.getReader();
+  const byob = byobReader(body);
+  const reader = byob ?? body.getReader();
   const onAbort = () => reader.cancel(abortReason(signal as AbortSignal)).catch(() => undefined);
   signal?.addEventListener("abort", onAbort, { once: true });
   const fresh = () => reuse?.() ?? new Uint8Array(size);
@@ -172,7 +176,22 @@ async function* partsOf(
   let filled = 0;
   try {
     for (;;) {
-      const next = await reader.read();
+      if (byob) {
+        // The read hands the buffer to the source and back (a transfer): go on with the one returned.
+        const next = await byob.read(new Uint8Array(buffer.buffer as ArrayBuffer, filled, size - filled));
+        if (signal?.aborted) throw abortReason(signal);
+        if (next.value === undefined) throw new TypeError("the body was cancelled");
+        buffer = new Uint8Array(next.value.buffer, 0, size);
+        if (next.done) break;
+        filled += next.value.byteLength;
+        if (filled === size) {
+          yield buffer;
+          buffer = fresh();
+          filled = 0;
+        }
+        continue;
+      }
+      const next = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
       if (signal?.aborted) throw abortReason(signal);
       if (next.done) break;
       let chunk = next.value;
@@ -193,5 +212,14 @@ async function* partsOf(
     signal?.removeEventListener("abort", onAbort);
     await reader.cancel().catch(() => undefined);
     reader.releaseLock();
+  }
+}
+
+/** A BYOB reader of `body`, or undefined when it is no byte stream (or the runtime has none). */
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined;
   }
 }

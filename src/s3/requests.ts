@@ -28,6 +28,7 @@ import {
 import { validateKey, validatePrefix } from "../core/keys.js";
 import { contentTypeFor, knownContentType } from "../core/mime.js";
 import { metaOf, type RemoteObject, type RemoteResponse } from "../core/remote-body.js";
+import { tapStream } from "../core/tap-stream.js";
 import { peekStream } from "../core/transfer.js";
 import type { S3Backend, TransportLoader } from "./backend.js";
 import type { S3Credentials, S3Options } from "./options.js";
@@ -198,14 +199,13 @@ export class S3Requests {
         let counted = 0;
         const source =
           data ??
-          (stream as ReadableStream<Uint8Array>).pipeThrough(
-            new TransformStream<Uint8Array, Uint8Array>({
-              transform(chunk, controller) {
-                counted += chunk.length;
-                controller.enqueue(chunk);
-              },
-            }),
-          );
+          // A tap, not a TransformStream: a byte source (a local file) stays one, so the upload
+          // reads it straight into its part buffers.
+          tapStream(stream as ReadableStream<Uint8Array>, {
+            onChunk: (length) => {
+              counted += length;
+            },
+          });
         const total = data?.length ?? options.size;
         const onProgress = options.onProgress;
         out = await this.#call("write", key, options.signal, (t) =>

@@ -6,6 +6,7 @@
 import { isCommonPrefix, type ObjectMeta, PROGRESS_STEP, type Progress } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
+import { tapStream } from "../tap-stream.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
 import { deleteTree } from "./folders.js";
 import * as io from "./io.js";
@@ -48,49 +49,21 @@ export class ProgressMeter {
   }
 }
 
-/** A stream that counts what passes through it and fails with the signal's reason once aborted. */
+/**
+ * A stream that counts what passes through it and fails with the signal's reason once aborted. A
+ * large chunk (a Blob's whole body) passes in pieces, so progress moves at least every piece; a byte
+ * source (a local file) stays one, so an upload can read it straight into its own buffers.
+ */
 function metered(
   body: ReadableStream<Uint8Array>,
   meter: ProgressMeter,
   signal: AbortSignal | undefined,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const finish = () => signal?.removeEventListener("abort", onAbort);
-  // A large chunk (a Blob's whole body) passes in pieces, so progress moves at least every piece.
-  let pending: Uint8Array | undefined;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          throwIfAborted(signal);
-          if (!pending) {
-            const next = await reader.read();
-            throwIfAborted(signal);
-            if (next.done) {
-              finish();
-              controller.close();
-              return;
-            }
-            pending = next.value;
-          }
-          const piece = pending.length > PIECE ? pending.subarray(0, PIECE) : pending;
-          pending = pending.length > PIECE ? pending.subarray(PIECE) : undefined;
-          meter.add(piece.length);
-          controller.enqueue(piece);
-        } catch (err) {
-          finish();
-          controller.error(err);
-        }
-      },
-      async cancel(reason) {
-        finish();
-        await reader.cancel(reason).catch(() => undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  return tapStream(body, {
+    onChunk: (length) => meter.add(length),
+    maxChunk: PIECE,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 function toStream(source: Exclude<UploadSource, string>): {
