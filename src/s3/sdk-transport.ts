@@ -142,23 +142,15 @@ export class SdkTransport implements S3Transport {
     });
     const onProgress = input.onProgress;
     const progressBody = this.progressBody?.bind(this);
-    if (onProgress && !progressBody && HAS_XHR) return this.#putOverXhr(command, onProgress, input.signal);
+    if (onProgress && !progressBody && HAS_XHR) {
+      return this.#putOverXhr(command, forwardOnly(onProgress), input.signal);
+    }
     if (onProgress && progressBody) {
-      // Per attempt (the deserialize step runs inside the retry loop), after signing: a fresh body
-      // over the same bytes, so a retry sends them whole again. Progress only moves forward.
-      let reported = 0;
-      const report = (loaded: number) => {
-        if (loaded <= reported) return;
-        reported = loaded;
-        onProgress(loaded);
-      };
-      command.middlewareStack.add(
-        (next) => async (args) => {
-          (args.request as { body?: unknown }).body = progressBody(body, report);
-          return next(args);
-        },
-        { step: "deserialize", name: "autostoreUploadProgress" },
-      );
+      // A fresh body over the same bytes for each attempt, so a retry sends them whole again.
+      const report = forwardOnly(onProgress);
+      onEachAttempt(command, "autostoreUploadProgress", (request) => {
+        request.body = progressBody(body, report);
+      });
     }
     const out = await this.#client.send(command, { abortSignal: input.signal });
     return written(out.ETag, (out as Dated)[SERVER_DATE]);
@@ -167,25 +159,13 @@ export class SdkTransport implements S3Transport {
   /** A page's single PUT with progress: through XHR, which reports the body leaving (sdk-xhr.ts). */
   async #putOverXhr(
     command: PutObjectCommand,
-    onProgress: (loaded: number) => void,
+    report: (loaded: number) => void,
     signal: AbortSignal | undefined,
   ): Promise<WriteOutput> {
     const reports = this.#xhrReports;
-    // At the deserialize step, inside the retry loop and after signing: each attempt's own request
-    // object, the one the handler gets. Progress only moves forward across attempts.
-    let reported = 0;
-    const report = (loaded: number) => {
-      if (loaded <= reported) return;
-      reported = loaded;
-      onProgress(loaded);
-    };
-    command.middlewareStack.add(
-      (next) => async (args) => {
-        reports.set(args.request as object, report);
-        return next(args);
-      },
-      { step: "deserialize", name: "autostoreXhrUploadProgress" },
-    );
+    onEachAttempt(command, "autostoreXhrUploadProgress", (request) => {
+      reports.set(request, report);
+    });
     const out = await this.#xhrClient().send(command, { abortSignal: signal });
     return written(out.ETag, (out as Dated)[SERVER_DATE]);
   }
@@ -325,6 +305,34 @@ export class SdkTransport implements S3Transport {
     this.#client.destroy();
     this.#xhr?.destroy();
   }
+}
+
+/** A reporter that passes on only progress that moves forward (a retried attempt starts again at 0). */
+function forwardOnly(onProgress: (loaded: number) => void): (loaded: number) => void {
+  let reported = 0;
+  return (loaded) => {
+    if (loaded <= reported) return;
+    reported = loaded;
+    onProgress(loaded);
+  };
+}
+
+/**
+ * Runs `step` on each attempt's request: at the deserialize step, which runs inside the retry loop
+ * and after signing, so it sees the very request object the handler is given.
+ */
+function onEachAttempt(
+  command: PutObjectCommand,
+  name: string,
+  step: (request: { body?: unknown }) => void,
+): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      step(args.request as { body?: unknown });
+      return next(args);
+    },
+    { step: "deserialize", name },
+  );
 }
 
 /** The client with this transport's middleware: the service's date, CORS diagnosis, the request log. */
