@@ -66,7 +66,10 @@ function meteredCpu(cpu: Map<string, { client: number[]; server: number[] }>, ri
       const result = await job();
       const after = cpuNow(rig.server);
       let samples = cpu.get(side);
-      if (!samples) cpu.set(side, (samples = { client: [], server: [] }));
+      if (!samples) {
+        samples = { client: [], server: [] };
+        cpu.set(side, samples);
+      }
       samples.client.push(after.client - before.client);
       samples.server.push(after.server - before.server);
       return result;
