@@ -31,7 +31,7 @@ export function tapStream(
 }
 
 /** A BYOB reader of `source`, or undefined when it is no byte stream (or the runtime has none). */
-function byobReader(source: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+export function byobReader(source: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
   try {
     return source.getReader({ mode: "byob" });
   } catch {

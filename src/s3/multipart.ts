@@ -9,6 +9,7 @@
  */
 
 import { abortReason } from "../core/errors.js";
+import { byobReader } from "../core/tap-stream.js";
 import type { Logger } from "../core/options.js";
 import type { UploadInput, WriteOutput } from "./transport.js";
 
@@ -212,14 +213,5 @@ async function* partsOf(
     signal?.removeEventListener("abort", onAbort);
     await reader.cancel().catch(() => undefined);
     reader.releaseLock();
-  }
-}
-
-/** A BYOB reader of `body`, or undefined when it is no byte stream (or the runtime has none). */
-function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
-  try {
-    return body.getReader({ mode: "byob" });
-  } catch {
-    return undefined;
   }
 }
