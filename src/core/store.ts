@@ -3,11 +3,7 @@
  * the backend moves bytes, a handler turns them into values.
  */
 
-// Types only: the S3 fields are plain store fields (`new AutoStore("s3://b/", { profile })`); no code
-// of the S3 package loads with the core.
-import type { S3OptionsInit } from "../s3/options.js";
 import {
-  type Backend,
   type Capabilities,
   containsFileOf,
   copyAcross,
@@ -15,7 +11,6 @@ import {
   exists,
   isDirectory,
   type ObjectMeta,
-  type Progress,
 } from "./backend.js";
 import { CachedBackend } from "./cache/cached-backend.js";
 import { type CallOptionKind, checkCallOptions } from "./call-options.js";
@@ -38,7 +33,7 @@ import { borrowing, handOver, isTextCodec } from "./handover.js";
 import { acquireKeyLock, keyLockSettled, withKeyLock } from "./key-lock.js";
 import { showKey, validatePrefix } from "./keys.js";
 import { bareKeys, matchingFiles } from "./listing.js";
-import type { Logger, Options, OptionsInit } from "./options.js";
+import type { Logger, Options } from "./options.js";
 import { AutoPath } from "./path/autopath.js";
 import { bindStoreInternals } from "./path/internals.js";
 import { keepNewest, noteWrite } from "./replace.js";
@@ -46,6 +41,14 @@ import { findVariants, type ResolvedFile, resolveByExtension, resolveForRead } f
 import { Router, type Target } from "./router.js";
 import { type StandardSchemaV1, validateWithSchema } from "./schema.js";
 import { type BackendFactory, type BuiltinKind, registerSchemeFactory } from "./schemes.js";
+import type {
+  AutoStoreInit,
+  FileMetadata,
+  GetOptions,
+  PrimaryBackend,
+  SetOptions,
+  TransferOptions,
+} from "./store-options.js";
 
 const GET_OPTIONS = {
   format: "string",
@@ -61,60 +64,14 @@ const SET_OPTIONS = { format: "string", schema: "schema", onProgress: "function"
 /** Extensions of the files a folder dataset is made of. */
 export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arrow", ".feather"];
 
-/**
- * What `new AutoStore(root, init)` takes: option fields directly, an `options` object (or one per
- * scheme), or both (the fields win). Backend packages add their fields to this interface.
- */
-export interface AutoStoreInit extends OptionsInit, Omit<S3OptionsInit, keyof OptionsInit> {
-  /** Options for the root's scheme, or a list with one per scheme (each names its `scheme`). */
-  options?: Options | readonly Options[];
-}
-
-/** Options of {@link AutoStore.get}. */
-export interface GetOptions {
-  /** Decode with this format's handler whatever the file's extension (`"parquet"`, `"yaml"`…). */
-  format?: string;
-  /** Bypass the cache for this read. */
-  ignoreCache?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (progress: Progress) => void;
-}
-
-/** Options of {@link AutoStore.set}. */
-export interface SetOptions {
-  /** Encode with this format (`"yaml"`, `"cbor"`…); a bare key gets its extension. */
-  format?: string;
-  /** Validate the value with a Standard Schema before anything is written. */
-  schema?: StandardSchemaV1;
-  signal?: AbortSignal;
-  onProgress?: (progress: Progress) => void;
-}
-
-/** Options of {@link AutoStore.copy} and {@link AutoStore.move}. */
-export interface TransferOptions {
-  signal?: AbortSignal;
-  /** Called as bytes move (streamed copies across backends), and once at the end with `loaded === total`. */
-  onProgress?: (progress: Progress) => void;
-}
-
-/** Metadata of a stored file. */
-export interface FileMetadata {
-  /** The key with its extension (a full URI for URI keys). */
-  key: string;
-  uri: string;
-  size: number;
-  modifiedTime: Date;
-  etag?: string;
-  contentType?: string;
-}
-
-/** The primary backend, with the folder checks the seed exposes on it. */
-export interface PrimaryBackend extends Backend {
-  /** True when a folder holds tabular files (Parquet, CSV, Arrow) that read as one dataset. */
-  isDataset(key: string): Promise<boolean>;
-  /** True when any file lies under the key. */
-  isDirectory(key: string): Promise<boolean>;
-}
+export type {
+  AutoStoreInit,
+  FileMetadata,
+  GetOptions,
+  PrimaryBackend,
+  SetOptions,
+  TransferOptions,
+} from "./store-options.js";
 
 /**
  * A dictionary-like store.
