@@ -9,8 +9,8 @@
  */
 
 import { abortReason } from "../core/errors.js";
-import { byobReader } from "../core/tap-stream.js";
 import type { Logger } from "../core/options.js";
+import { byobReader } from "../core/tap-stream.js";
 import type { UploadInput, WriteOutput } from "./transport.js";
 
 /** The S3 requests of one multipart upload. */
