@@ -118,14 +118,15 @@ export { type LocalFiles, registerLocalFiles } from "./path/local-files.js";
 export type { DownloadTarget, UploadSource } from "./path/transfers.js";
 export type { StandardSchemaV1 } from "./schema.js";
 export type { BackendFactory, BuiltinKind, OpenContext } from "./schemes.js";
-export {
-  AutoStore,
-  type AutoStoreInit,
-  type FileMetadata,
-  type GetOptions,
-  type PrimaryBackend,
-  type SetOptions,
-} from "./store.js";
+export { AutoStore } from "./store.js";
+export type {
+  AutoStoreInit,
+  FileMetadata,
+  GetOptions,
+  PrimaryBackend,
+  SetOptions,
+  TransferOptions,
+} from "./store-options.js";
 export type { ParquetCompression, ParquetWriteOptions } from "./tables/parquet-options.js";
 export { isArrowTable, type TableLike } from "./tables/table-like.js";
 export { initParquetWasm, type ParquetWasmSource } from "./tables/wasm.js";

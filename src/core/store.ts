@@ -64,15 +64,6 @@ const SET_OPTIONS = { format: "string", schema: "schema", onProgress: "function"
 /** Extensions of the files a folder dataset is made of. */
 export const TABULAR_EXTENSIONS: readonly string[] = [".parquet", ".csv", ".arrow", ".feather"];
 
-export type {
-  AutoStoreInit,
-  FileMetadata,
-  GetOptions,
-  PrimaryBackend,
-  SetOptions,
-  TransferOptions,
-} from "./store-options.js";
-
 /**
  * A dictionary-like store.
  *

@@ -6,7 +6,8 @@
  */
 import type { Progress } from "../backend.js";
 import { InvalidKeyError } from "../errors.js";
-import type { AutoStore, FileMetadata } from "../store.js";
+import type { AutoStore } from "../store.js";
+import type { FileMetadata } from "../store-options.js";
 import { clearDefaultStores, defaultStoreFor } from "./defaults.js";
 import { locate } from "./locate.js";
 import {

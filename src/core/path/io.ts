@@ -17,7 +17,7 @@ import {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from "../errors.js";
-import type { FileMetadata } from "../store.js";
+import type { FileMetadata } from "../store-options.js";
 import type { AutoPath, PathCallOptions, PathTransferOptions } from "./autopath.js";
 import { storeInternals } from "./internals.js";
 
