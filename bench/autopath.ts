@@ -80,7 +80,7 @@ scenario({
     // Measured first, before the baseline has run: RSS that the baseline left mapped would hide growth.
     peakGrowth = await transfer();
     // Again: the first run also pays once per process for loading the S3 request path and for V8
-    // compiling undici's WebAssembly HTTP parser at its top tier; the second shows the transfer alone.
+    // compiling it at its top tier; the second shows the transfer alone.
     warmGrowth = await transfer();
   },
   baseline: async () => {

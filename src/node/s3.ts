@@ -1,6 +1,6 @@
 /**
- * S3 on Node: both request paths, with the signed one over a pooled `undici` client
- * (`s3-undici.ts`, loaded on first use) instead of the global `fetch`, and the rule that picks one
+ * S3 on Node: both request paths, with the signed one over `node:http` keep-alive agents
+ * (`s3-node-http.ts`, loaded on first use) instead of the global `fetch`, and the rule that picks one
  * when options do not: see {@link nodeTransportOf}. The Node entry and `autostore-js/s3` under the
  * `node` condition use this module; the browser and edge builds never see it.
  */
@@ -35,10 +35,11 @@ async function loadNodeSdk(): Promise<TransportClass> {
   return (await import("./s3-sdk.js")).NodeSdkTransport;
 }
 
-/** Node's request paths: the AWS SDK and signed requests over an undici pool. */
+/** Node's request paths: the AWS SDK and signed requests over `node:http`. */
 export const nodeTransportLoader: TransportLoader = {
   kinds: ["sdk", "fetch"],
-  load: async (kind) => (kind === "sdk" ? loadNodeSdk() : (await import("./s3-undici.js")).PooledTransport),
+  load: async (kind) =>
+    kind === "sdk" ? loadNodeSdk() : (await import("./s3-node-http.js")).NodeHttpTransport,
   choose: nodeTransportOf,
 };
 

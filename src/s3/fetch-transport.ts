@@ -1,7 +1,7 @@
 /**
  * The signed S3 request path: SigV4 (`sigv4.ts`) and a small XML reader (`xml.ts`) over an
  * {@link S3Http}: the global `fetch` by default (browsers, edge runtimes, where the AWS SDK cannot
- * parse XML: it wants a `DOMParser`), a pooled `undici` client on Node (`src/node/s3-undici.ts`).
+ * parse XML: it wants a `DOMParser`), keep-alive `node:http` agents on Node (`src/node/s3-node-http.ts`).
  * Retries run here (there is no SDK loop to hand them to), with the same policy as the SDK path;
  * multipart uploads are done by hand, in the way `@aws-sdk/lib-storage` does them: parts of
  * `partSize`, `queueSize` in flight, abort on failure.

@@ -1,8 +1,9 @@
 /**
  * How the signed request path (`fetch-transport.ts`) puts requests on the wire: an {@link S3Http}.
- * Every runtime has {@link fetchHttp} (the global `fetch`); the Node build injects a pooled client
- * over `undici`'s `request()` (`src/node/s3-pool.ts`), which costs far less per request. Keeping the
- * choice behind this interface keeps undici out of the browser and edge bundles.
+ * Every runtime has {@link fetchHttp} (the global `fetch`); the Node build injects a client over
+ * `node:http` keep-alive agents (`src/node/s3-node-http.ts`), which costs far less per request than
+ * `fetch` and needs no WebAssembly parser. Keeping the choice behind this interface keeps `node:http`
+ * out of the browser and edge bundles.
  */
 import { fetchDecodes, parseCodings } from "../core/encoding.js";
 import {

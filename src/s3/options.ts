@@ -61,8 +61,8 @@ export interface S3OptionsInit extends OptionsInit {
   conditionalWrites?: boolean;
   /**
    * How requests are made: `"sdk"` through `@aws-sdk/client-s3` (loaded on the first request), or
-   * `"fetch"`, SigV4-signed requests with no SDK client: over a keep-alive `undici` pool on Node, over
-   * the global `fetch` elsewhere (the SDK does not run on workerd or Vercel's edge).
+   * `"fetch"`, SigV4-signed requests with no SDK client: over `node:http` keep-alive agents on Node,
+   * over the global `fetch` elsewhere (the SDK does not run on workerd or Vercel's edge).
    * @default on Node, "fetch" when the options carry credentials (`credentials`, or `accessKeyId` and
    * `secretAccessKey`) or `anonymous: true` and name no `profile`, else "sdk" (the AWS default
    * credential chain); "fetch" in browsers and in the edge build

@@ -4,8 +4,8 @@
  * request paths implement it:
  * - `sdk-transport.ts`: `@aws-sdk/client-s3` with `@aws-sdk/lib-storage` (Node, browsers);
  * - `fetch-transport.ts`: SigV4-signed requests with a small XML reader, over the global `fetch` (edge
- *   runtimes, where the SDK's XML parser needs a `DOMParser` they lack; browsers) or an undici pool
- *   (Node, `src/node/s3-undici.ts`), wherever the SDK's per-request cost matters.
+ *   runtimes, where the SDK's XML parser needs a `DOMParser` they lack; browsers) or `node:http`
+ *   (Node, `src/node/s3-node-http.ts`), wherever the SDK's per-request cost matters.
  *
  * Failures are thrown in the SDK's shape (`name` = the service's code, `$metadata.httpStatusCode`)
  * so that `errors.ts` maps both paths alike.

@@ -1,11 +1,13 @@
 /**
- * Which S3 request path runs where: Node's default rule (signed requests over an undici pool when the
+ * Which S3 request path runs where: Node's default rule (signed requests over `node:http` when the
  * options carry credentials, the AWS SDK for the default credential chain), the global-fetch path
  * that browsers and edge runtimes use (run here on Node, against s3rver, through the backend
- * conformance suite), undici's absence from the browser and edge module graphs, and the XML reader
- * against arbitrary keys.
+ * conformance suite), no WebAssembly HTTP parser on Node's signed path, and the XML reader against
+ * arbitrary keys.
  */
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AutoStore, S3Backend, S3Options } from "../../src/node/index.js";
@@ -67,17 +69,17 @@ testBackend("s3 over the global fetch (s3rver)", async () => {
   return { backend, cleanup: () => backend.close() };
 });
 
-describe("global fetch and pooled paths agree", () => {
+describe("global fetch and node:http paths agree", () => {
   const sizes = [0, 1, 65_536, 65_537, 300_000];
   for (const [name, make] of [
-    ["pooled", (root: string) => new S3Backend(root, { options: s3.options({ transport: "fetch" }) })],
+    ["node:http", (root: string) => new S3Backend(root, { options: s3.options({ transport: "fetch" }) })],
     [
       "global fetch",
       (root: string) => new IsomorphicS3Backend(root, { options: s3.options({ transport: "fetch" }) }),
     ],
   ] as const) {
     it(`${name}: bodies around the whole-read size come back byte for byte, ranges too`, async () => {
-      const backend = make(`paths/sizes-${name.replace(" ", "-")}-${randomUUID()}/`);
+      const backend = make(`paths/sizes-${name.replace(/\W+/g, "-")}-${randomUUID()}/`);
       for (const size of sizes) {
         const data = new Uint8Array(size);
         for (let i = 0; i < size; i++) data[i] = (i * 7 + (i >> 9)) & 255;
@@ -93,7 +95,7 @@ describe("global fetch and pooled paths agree", () => {
     });
 
     it(`${name}: a single PUT reports each MiB as the connection takes it, then its end`, async () => {
-      const backend = make(`paths/progress-${name.replace(" ", "-")}-${randomUUID()}/`);
+      const backend = make(`paths/progress-${name.replace(/\W+/g, "-")}-${randomUUID()}/`);
       const data = new Uint8Array(3 * 1024 * 1024 + 17).fill(5);
       const loaded: number[] = [];
       await backend.write("p.bin", data, { onProgress: (p) => loaded.push(p.loaded) });
@@ -110,14 +112,40 @@ describe("module graphs", () => {
   const packagesOf = async (entry: string, staticOnly = false) =>
     (await sourceGraph(entry, !staticOnly)).packages.map((p) => p.spec);
 
-  it("undici is reachable from the Node build only, and loads there with the first request", async () => {
-    expect(await packagesOf("node/index.ts")).toContain("undici");
-    expect(await packagesOf("node/index.ts", true)).not.toContain("undici");
-    expect(await packagesOf("node/s3-entry.ts")).toContain("undici");
-    for (const entry of ["browser/index.ts", "edge/index.ts", "s3/index.ts", "s3/edge.ts"]) {
+  it("no entry reaches undici: Node's signed path is node:http, the others use the global fetch", async () => {
+    for (const entry of [
+      "node/index.ts",
+      "node/s3-entry.ts",
+      "browser/index.ts",
+      "edge/index.ts",
+      "s3/index.ts",
+    ]) {
       expect(await packagesOf(entry)).not.toContain("undici");
     }
   });
+
+  it("Node's signed path compiles no WebAssembly: small values, a multipart upload, a streamed download", async () => {
+    // undici (and Node's fetch) parse HTTP in WebAssembly, which V8 recompiles at its top tier after
+    // the first requests, holding about 30 MiB for a moment; node:http's parser is native.
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(import.meta.dirname, "../fixtures/s3-wasm-count.ts"),
+        JSON.stringify(s3.options({ transport: "fetch" })),
+        "paths",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ compiled: 0 });
+  }, 60_000);
 });
 
 describe("XML reader", () => {
