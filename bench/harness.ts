@@ -24,7 +24,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { formatPeerTable, formatRatio, formatTable, missReasons, writeResults } from "./report.js";
+import { formatPeerTable, formatRatio, formatTable, missReasons, overLimit, writeResults } from "./report.js";
 import type { Check, Peer, PeerResult, SampleStats, Scenario, ScenarioResult } from "./types.js";
 
 export type {
@@ -191,6 +191,7 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
     error: null,
     baselineName: s.baselineName ?? "baseline",
     peerTarget: s.peers && s.peers.length > 0 ? (s.peerTarget ?? 1) : null,
+    limits: s.limits ?? {},
     peers: [],
     setupMs: null,
     warmupMs: null,
@@ -245,18 +246,21 @@ async function runOne(s: Scenario, rounds: number, gc: () => void): Promise<Scen
     result.subject = stats(subject.samples);
     result.ratio = result.subject.median / result.baseline.median;
     result.peers = peers.map((p) => peerResult(p, result));
-    const baselineMiss = s.target !== undefined && result.ratio > s.target;
-    const peerMiss = result.peers.some((p) => p.status === "miss");
-    result.status =
-      baselineMiss || peerMiss
-        ? "miss"
-        : s.target === undefined && result.peerTarget === null
-          ? "info"
-          : "pass";
     const peersMs: Record<string, number> = {};
     for (const p of result.peers) if (p.stats) peersMs[p.name] = p.stats.median;
     result.metrics =
       s.metrics?.({ baselineMs: result.baseline.median, subjectMs: result.subject.median, peersMs }) ?? {};
+    const baselineMiss = s.target !== undefined && result.ratio > s.target;
+    const peerMiss = result.peers.some((p) => p.status === "miss");
+    const limitMiss = Object.entries(result.limits).some(([name, limit]) =>
+      overLimit(result.metrics[name], limit),
+    );
+    result.status =
+      baselineMiss || peerMiss || limitMiss
+        ? "miss"
+        : s.target === undefined && result.peerTarget === null && Object.keys(result.limits).length === 0
+          ? "info"
+          : "pass";
   } catch (err) {
     result.status = "error";
     // The whole stack goes to the JSON results; the console shows its first line.

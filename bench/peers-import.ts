@@ -8,17 +8,9 @@
  *
  * `dist/` is built with `npm run build` first when it is missing or older than `src/`.
  */
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import * as fs from "node:fs/promises";
-import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
+import { DIST_ENTRY as ENTRY, ensureBuilt, ROOT, run } from "./built.js";
 import { type Metrics, scenario } from "./harness.js";
-
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "..");
-const ENTRY = path.join(ROOT, "dist", "node", "index.js");
 
 /** Packages that must not load on import: each is big, or slow to evaluate, and needed by few jobs. */
 const HEAVY = [
@@ -63,23 +55,6 @@ function packageOf(url: string): string | undefined {
   if (at < 0) return undefined;
   const parts = url.slice(at + "/node_modules/".length).split("/");
   return parts[0]?.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
-}
-
-async function newestUnder(folder: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await fs.readdir(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile())
-      newest = Math.max(newest, (await fs.stat(path.join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds `dist/` when it is missing or older than any file under `src/`. */
-async function ensureBuilt(): Promise<void> {
-  if (existsSync(ENTRY) && (await fs.stat(ENTRY)).mtimeMs >= (await newestUnder(path.join(ROOT, "src"))))
-    return;
-  process.stdout.write("(dist/ is missing or older than src/: npm run build …) ");
-  await run("npm", ["run", "build"], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
 }
 
 /** Runs a fresh node importing `specifier`; resolves to the import time measured inside the child. */

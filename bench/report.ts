@@ -23,7 +23,14 @@ export function missReasons(r: ScenarioResult): string[] {
   for (const p of r.peers)
     if (p.status === "miss")
       reasons.push(`${formatRatio(p.subjectRatio)} > ${(r.peerTarget ?? 1).toFixed(2)}x ${p.name}`);
+  for (const [name, limit] of Object.entries(r.limits))
+    if (overLimit(r.metrics[name], limit)) reasons.push(`${name} ${r.metrics[name] ?? "missing"} > ${limit}`);
   return reasons;
+}
+
+/** Whether a metric breaks its limit: above it, or not a number at all. */
+export function overLimit(value: number | string | undefined, limit: number): boolean {
+  return typeof value !== "number" || !Number.isFinite(value) || value > limit;
 }
 
 /** The main table: every scenario, subject against baseline. */
@@ -39,7 +46,7 @@ export function formatTable(results: ScenarioResult[]): string {
     r.target === null ? "-" : `≤${r.target.toFixed(2)}x`,
     r.status === "miss" ? "MISS" : r.status,
     Object.entries(r.metrics)
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => `${k}=${v}${r.limits[k] === undefined ? "" : ` (limit ${r.limits[k]})`}`)
       .join(" "),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));

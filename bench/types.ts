@@ -100,6 +100,11 @@ export interface Scenario {
   teardown?: () => Promise<void>;
   /** Extra numbers printed alongside (bytes fetched, requests made, throughput). */
   metrics?: (timing: Timing) => Metrics;
+  /**
+   * The largest acceptable value of some of those metrics, by name (`{ "peak RSS growth MiB": 64 }`):
+   * a metric above its limit (or missing, or not a number) makes the scenario a miss.
+   */
+  limits?: Record<string, number>;
 }
 
 /** Summary statistics of one side's timed samples, in milliseconds. */
@@ -134,6 +139,8 @@ export interface ScenarioResult {
   /** null without peers. */
   peerTarget: number | null;
   peers: PeerResult[];
+  /** The scenario's {@link Scenario.limits}; empty without. */
+  limits: Record<string, number>;
 }
 
 /** What one peer measured. */

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { measureScenario, type Scenario } from "../../bench/harness.js";
 import { plainKey, sameBytes, sameKeys, sameValues } from "../../bench/peers-common.js";
+import { missReasons } from "../../bench/report.js";
 
 const keys = ["a/x.json", "a/y.json", "b/z.json"];
 const expected = keys.map(plainKey);
@@ -101,6 +102,31 @@ describe("peers in the benchmark harness", () => {
       1,
     );
     expect(result.peers[0]?.status).not.toBe("wrong");
+  });
+});
+
+describe("metric limits", () => {
+  const withPeak = (peak: number | string) =>
+    measureScenario(
+      {
+        name: "peak",
+        baseline: async () => undefined,
+        subject: async () => undefined,
+        limits: { "peak MiB": 64 },
+        metrics: () => ({ "peak MiB": peak }),
+      },
+      1,
+    );
+
+  it("passes a scenario whose limited metric is within its limit, and misses one above it", async () => {
+    expect((await withPeak(64)).status).toBe("pass");
+    const over = await withPeak(65);
+    expect(over.status).toBe("miss");
+    expect(missReasons(over)).toEqual(["peak MiB 65 > 64"]);
+  });
+
+  it("misses a scenario whose limited metric is not a number", async () => {
+    expect((await withPeak("n/a")).status).toBe("miss");
   });
 });
 
