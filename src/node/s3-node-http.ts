@@ -8,9 +8,9 @@
  * undici's parser at its optimizing tier after the first request or two, which holds about 30 MiB for
  * a moment: one global `fetch()` raises peak RSS by 41 MiB (12 MiB with `--liftoff-only`), and a
  * 1 GiB upload plus download through an undici pool peaked at 65-74 MiB against 54-56 MiB here
- * (`scratch`-style runs of `bench/autopath.ts`'s job on the built package). undici's `request()` costs
- * less per small request (about 8 µs against a trivial local server), which the S3 servers measured
- * here never let show: their own time per request is 20 times that.
+ * (`BENCH_FILTER=autopath npm run bench`, which runs the transfer in a fresh `node` on the built
+ * package). undici's `request()` costs less per small request (about 8 µs against a trivial local
+ * server), which s3rver never lets show: it spends about 1 ms of CPU on each request.
  */
 import {
   Agent as HttpAgent,
