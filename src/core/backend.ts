@@ -161,7 +161,7 @@ export interface Backend {
   head(key: string, options?: CallOptions): Promise<ObjectMeta>;
   /**
    * Heads several keys at once: the metadata of each, or undefined where there is no such file. Only
-   * backends where a head is a local lookup (disk, memory, OPFS) have it; the store finds a bare key's
+   * backends where a head is a local lookup (disk, OPFS) have it; the store finds a bare key's
    * files with it instead of reading the key's whole folder. Remote backends leave it out (the store
    * lists the key's own prefix there, one request).
    */
