@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only when they are missing: the Python peers
-# for interop tests and Chromium for the browser tests (driven by playwright-core; no browser is
-# ever downloaded). Runs before `npm test`; needs root (or sudo) only when something is missing.
+# for interop tests, Chromium for the browser tests (driven by playwright-core; no browser is
+# ever downloaded) and openssl for the HTTPS tests' certificate. Runs before `npm test`; needs root
+# (or sudo) only when something is missing.
 set -euo pipefail
 
 PYTHON=/usr/bin/python3
@@ -12,6 +13,7 @@ need=()
 "$PYTHON" -c "import yaml" 2>/dev/null || need+=(python3-yaml)
 [ -x "$PYTHON" ] || need+=(python3)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

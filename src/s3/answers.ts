@@ -3,6 +3,7 @@
  * one mapping in `errors.ts` serves both request paths) and whether a retry may help, the XML body of
  * an answer that can hold an error with a 200 status, and the fields of an answer's headers.
  */
+import { permanentTlsFailure } from "../core/tls-failure.js";
 import type { HttpAnswer } from "./http.js";
 import type { WriteOutput } from "./transport.js";
 import { elements, text } from "./xml.js";
@@ -104,6 +105,8 @@ export function classify(err: unknown): { transient: boolean; reason: string; re
   }
   if (err instanceof Error && err.name === "CredentialsProviderError")
     return { transient: false, reason: err.name };
+  const tls = permanentTlsFailure(err);
+  if (tls !== undefined) return { transient: false, reason: tls };
   // fetch rejects with a TypeError for resets, refused connections and DNS failures; timeouts are ours.
   return { transient: true, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 }

@@ -15,6 +15,7 @@ import {
 } from "../errors.js";
 import type { Logger } from "../options.js";
 import type { RemoteResponse } from "../remote-body.js";
+import { permanentTlsFailure } from "../tls-failure.js";
 import {
   attemptSignal,
   backoffDelay,
@@ -217,7 +218,8 @@ async function request(
         context: { ...context, cause: failure },
       });
     }
-    let transient = true;
+    // An untrusted certificate or a plain-HTTP port stays so: no retry.
+    let transient = response !== undefined || permanentTlsFailure(failure) === undefined;
     let retryAfterMs: number | undefined;
     if (response) {
       if (response.ok || (accept304 && response.status === 304)) return response;
