@@ -91,8 +91,17 @@ export class NodeAnswer implements HttpAnswer {
     const encoding = this.header("content-encoding");
     if (encoding === undefined || !this.decodes(encoding)) return watchReadable(this.#res, idleMs, signal);
     // Undone in the order opposite to the one they were applied in.
-    const decoders = parseCodings(encoding).reverse().map(decoderOf);
+    const codings = parseCodings(encoding).reverse();
+    const decoders = codings.map(decoderOf);
     const decoded = pipeline([this.#res, ...decoders], () => undefined) as unknown as Readable;
+    // pipeline stops listening once the last decoder has taken all its input, and brotli finds a cut
+    // body only after that, when it flushes: without a listener of ours that error would be uncaught
+    // (the process exits). The stream keeps it; its reader's iterator throws it, named as gzip's are.
+    decoders.forEach((decoder, i) => {
+      decoder.on("error", (err: Error) => {
+        err.message = `the body is not valid ${codings[i]}: ${err.message}`;
+      });
+    });
     return watchReadable(decoded, idleMs, signal);
   }
 

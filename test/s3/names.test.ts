@@ -118,6 +118,26 @@ for (const transport of ["sdk", "fetch"] as const) {
         await put("text.txt", gzipSync(text), "gzip");
         await put("value.json", gzipSync(JSON.stringify(value)), "gzip", "application/json");
         await put("brotli.txt", brotliCompressSync(text), "br");
+        // Cut short: brotli finds that only when it flushes, after its input has ended.
+        const whole = brotliCompressSync(text);
+        await put("brotli-cut.txt", whole.subarray(0, whole.length - 1), "br");
+        await put("gzip-cut.txt", gzipSync(text).subarray(0, 200), "gzip");
+      });
+
+      it("fails on a body cut short of its coding with a typed error, and nothing else", async () => {
+        const b = open(prefix);
+        const cut = transport === "fetch" ? ["brotli-cut.txt", "gzip-cut.txt"] : ["gzip-cut.txt"];
+        for (const key of cut) {
+          const read = b.read(key).then((r) => r.bytes());
+          await expect(read).rejects.toMatchObject({
+            code: "BACKEND_ERROR",
+            uri: `s3://${BUCKET}/${prefix}/${key}`,
+            message: expect.stringMatching(/the body is not valid (br|gzip)/),
+          });
+        }
+        // The store still reads (vitest fails the run on an uncaught error from the cut body).
+        expect(decode(await (await b.read("text.txt")).bytes())).toBe(text);
+        await b.close();
       });
 
       it("reads the decoded value, with its size and progress", async () => {
