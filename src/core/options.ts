@@ -49,7 +49,10 @@ export interface OptionsInit {
   cacheExpiryHours?: number;
   /** Bound the cache's size, evicting the least recently used files. @default unbounded */
   cacheMaxBytes?: number;
-  /** Seconds one request attempt may take. @default 30 */
+  /**
+   * Seconds a request attempt may wait: for the answer's headers in all, then for each next bytes
+   * of a body (a long download is bounded by its pauses, not its length). @default 30
+   */
   timeout?: number;
   /** Retries of a transient failure (5xx, throttling, resets, timeouts). @default 3 */
   maxRetries?: number;

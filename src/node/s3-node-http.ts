@@ -95,11 +95,19 @@ function send(request: HttpRequest, target: Target, agent: HttpAgent): Promise<N
     // The socket's idle time: while the body leaves, until the answer's headers arrive, and while
     // `text`/`bytes`/`discard` read the answer's body (`body()` hands that over to its reader).
     req.setTimeout(ms, () => end(timeoutError(ms)));
+    // And the whole wait for the headers once the request has left: an idle timer alone lets a server
+    // that sends a byte now and then (or 1xx answers) hold the call for as long as it likes.
+    let waiting: ReturnType<typeof setTimeout> | undefined;
+    req.once("finish", () => {
+      waiting = setTimeout(() => end(timeoutError(ms)), ms);
+    });
     req.on("error", (err) => {
+      clearTimeout(waiting);
       signal?.removeEventListener("abort", onAbort);
       reject(signal?.aborted ? abortReason(signal) : err);
     });
     req.once("response", (res: IncomingMessage) => {
+      clearTimeout(waiting);
       if (signal) res.once("close", () => signal.removeEventListener("abort", onAbort));
       answer = new NodeAnswer(res, req, request.method);
       resolve(answer);

@@ -258,3 +258,60 @@ for (const transport of ["sdk", "fetch"] as const) {
     });
   });
 }
+
+describe("a server that sends its answer's headers a byte at a time", () => {
+  // A slow-loris answer: every byte restarts a socket's idle timer, so only a limit on the whole wait
+  // for the headers ends the call. The server counts what it has sent when the call settles.
+  const head = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: "e"\r\nX-Pad: ${"y".repeat(60)}\r\nContent-Length: 7\r\n\r\n{"a":1}`;
+  let server: import("node:net").Server;
+  let endpoint = "";
+  let sent = 0;
+
+  beforeAll(async () => {
+    const net = await import("node:net");
+    server = net.createServer((socket) => {
+      socket.on("error", () => undefined);
+      socket.once("data", () => {
+        // Each connection from the start of the answer; `sent` counts the latest one's bytes.
+        let at = 0;
+        const timer = setInterval(() => {
+          if (socket.destroyed || at >= head.length) return clearInterval(timer);
+          socket.write(head.slice(at, at + 1));
+          sent = ++at;
+        }, 50);
+        socket.on("close", () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  for (const transport of ["sdk", "fetch"] as const) {
+    it(`ends the call after \`timeout\` (${transport})`, async () => {
+      const store = new AutoStore("s3://slow/", {
+        options: new S3Options({
+          endpoint,
+          region: "us-east-1",
+          accessKeyId: "AKID",
+          secretAccessKey: "secret",
+          transport,
+          timeout: 0.5,
+          maxRetries: 0,
+        }),
+      });
+      for (const call of [() => store.get("a.json"), () => store.set("a.json", { a: 1 })]) {
+        sent = 0;
+        const err = await call().catch((e: unknown) => e);
+        // 0.5 s is about 10 of the answer's ~150 bytes; without a limit on the whole wait it reads all.
+        const at = sent;
+        expect(err).toBeInstanceOf(BackendError);
+        expect(err).toMatchObject({ backendCode: "TimeoutError", uri: "s3://slow/a.json" });
+        expect(at).toBeLessThan(head.length / 2);
+      }
+      await store.close();
+    }, 30_000);
+  }
+});
