@@ -3,7 +3,9 @@
  * one mapping in `errors.ts` serves both request paths) and whether a retry may help, the XML body of
  * an answer that can hold an error with a 200 status, and the fields of an answer's headers.
  */
+import { concatBytes } from "../core/backend.js";
 import { permanentTlsFailure } from "../core/tls-failure.js";
+import { chunksOf } from "../core/transfer.js";
 import type { HttpAnswer } from "./http.js";
 import type { WriteOutput } from "./transport.js";
 import { elements, text } from "./xml.js";
@@ -80,13 +82,41 @@ export function headerFields<T extends { etag?: string; modifiedTime?: Date; con
   return out;
 }
 
-export async function serviceError(response: HttpAnswer): Promise<S3ServiceError> {
+/** S3's error documents are a few hundred bytes: of a longer body this much is read, the rest dropped. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The service's failure from an answer that is not a success. The body is read up to
+ * {@link ERROR_BODY_LIMIT} (a server that never ends its error body cannot hold the call or fill the
+ * memory), each wait for bytes bounded by `idleMs`.
+ */
+export async function serviceError(response: HttpAnswer, idleMs: number): Promise<S3ServiceError> {
   const body =
-    response.status === 304 || response.status === 204 ? "" : await response.text().catch(() => "");
+    response.status === 304 || response.status === 204
+      ? ""
+      : await errorText(response, idleMs).catch(() => "");
   const retryAfter = response.header("retry-after");
   const retryAfterMs =
     retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
   return new S3ServiceError(response.status, text(body, "Code"), text(body, "Message") ?? "", retryAfterMs);
+}
+
+async function errorText(response: HttpAnswer, idleMs: number): Promise<string> {
+  if (Number(response.header("content-length")) <= ERROR_BODY_LIMIT) return response.text();
+  // Of unknown length (chunked, as S3 often sends errors) or long: read up to the limit.
+  const body = response.body(idleMs);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of chunksOf(body)) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= ERROR_BODY_LIMIT) break;
+    }
+  } finally {
+    body.destroy();
+  }
+  return new TextDecoder().decode(concatBytes(chunks, size).subarray(0, ERROR_BODY_LIMIT));
 }
 
 /** Whether a failure is worth another attempt, and how to name it in the log. */

@@ -169,7 +169,7 @@ export class FetchTransport implements S3Transport {
         unanswered = false;
         const status = answer.status;
         if ((status >= 200 && status < 300) || call.ok?.(status)) return await consume(answer);
-        failure = await serviceError(answer);
+        failure = await serviceError(answer, this.#config.timeoutMs);
       } catch (err) {
         failure = err;
         // A body left unread holds its connection.

@@ -315,3 +315,58 @@ describe("a server that sends its answer's headers a byte at a time", () => {
     }, 30_000);
   }
 });
+
+describe("a server whose error answer never ends", () => {
+  // A 500 with a chunked body that keeps coming: every chunk restarts an idle timer, so only a limit
+  // on how much of an error body is read ends the call (S3's error documents are a few hundred bytes).
+  let server: import("node:net").Server;
+  let endpoint = "";
+  let sent = 0;
+  const chunk = Buffer.alloc(256 * 1024, 120);
+
+  beforeAll(async () => {
+    const net = await import("node:net");
+    server = net.createServer((socket) => {
+      socket.on("error", () => undefined);
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/xml\r\n");
+        socket.write("Transfer-Encoding: chunked\r\n\r\n");
+        const timer = setInterval(() => {
+          if (socket.destroyed) return clearInterval(timer);
+          socket.write(`${chunk.length.toString(16)}\r\n`);
+          socket.write(chunk);
+          socket.write("\r\n");
+          sent += chunk.length;
+        }, 5);
+        socket.on("close", () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  // The SDK path reads the whole error body inside the SDK, which this library cannot bound.
+  it("fails the call with the status after reading a bounded part of it (fetch)", async () => {
+    const store = new AutoStore("s3://endless/", {
+      options: new S3Options({
+        endpoint,
+        region: "us-east-1",
+        accessKeyId: "AKID",
+        secretAccessKey: "secret",
+        transport: "fetch",
+        maxRetries: 0,
+      }),
+    });
+    sent = 0;
+    const err = await store.get("a.json").catch((e: unknown) => e);
+    const at = sent;
+    await store.close();
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err).toMatchObject({ status: 500, uri: "s3://endless/a.json" });
+    // Unbounded, the read goes on for the idle timeout's 30 s, some 1.5 GB at this pace.
+    expect(at).toBeLessThan(16 * MiB);
+  }, 60_000);
+});
