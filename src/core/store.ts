@@ -425,7 +425,10 @@ export class AutoStore implements AsyncDisposable {
     return this.#router.optionsFor(scheme);
   }
 
-  /** Releases every backend's clients and temporary files. The store cannot be used afterwards. */
+  /**
+   * Releases every backend's clients and temporary files. The store cannot be used afterwards; calls
+   * still in flight on S3's signed path end with a `BackendError` (on the SDK path they run to their end).
+   */
   async close(): Promise<void> {
     await this.#router.close();
   }

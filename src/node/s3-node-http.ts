@@ -43,6 +43,10 @@ export const nodeHttp: S3HttpFactory = ({ maxSockets }) => {
     https: new HttpsAgent({ keepAlive: true, maxSockets }),
   };
   const targets = new Map<string, Target>();
+  // Requests sent and not yet closed, which `close()` ends (queued ones too: an agent whose sockets
+  // are destroyed opens new ones for its queue).
+  const live = new Set<ReturnType<typeof httpRequest>>();
+  let closed = false;
   const targetOf = (origin: string): Target => {
     let target = targets.get(origin);
     if (target === undefined) {
@@ -60,18 +64,27 @@ export const nodeHttp: S3HttpFactory = ({ maxSockets }) => {
   };
   return {
     send(request) {
+      if (closed) return Promise.reject(new Error("the backend was closed"));
       const target = targetOf(request.origin);
-      return send(request, target, target.https ? agents.https : agents.http);
+      return send(request, target, target.https ? agents.https : agents.http, live);
     },
     async close() {
-      // As the SDK's client does on destroy: connections (and anything still on them) end now.
+      // Connections, and every request still on them or waiting for one, end now.
+      closed = true;
+      for (const req of live) req.destroy(new Error("the backend was closed while the call was in flight"));
+      live.clear();
       agents.http.destroy();
       agents.https.destroy();
     },
   };
 };
 
-function send(request: HttpRequest, target: Target, agent: HttpAgent): Promise<NodeAnswer> {
+function send(
+  request: HttpRequest,
+  target: Target,
+  agent: HttpAgent,
+  live: Set<ReturnType<typeof httpRequest>>,
+): Promise<NodeAnswer> {
   const { body, signal, timeoutMs: ms } = request;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const options: RequestOptions = {
@@ -84,6 +97,8 @@ function send(request: HttpRequest, target: Target, agent: HttpAgent): Promise<N
   if (target.port !== "") options.port = target.port;
   return new Promise<NodeAnswer>((resolve, reject) => {
     const req = (target.https ? httpsRequest : httpRequest)(options);
+    live.add(req);
+    req.once("close", () => live.delete(req));
     let answer: NodeAnswer | undefined;
     const end = (reason: Error) => {
       if (answer) answer.failure ??= reason;

@@ -76,6 +76,7 @@ export class FetchTransport implements S3Transport {
   readonly #signer: SigV4Signer | undefined;
   readonly #policy: RetryPolicy;
   readonly #http: S3Http;
+  #closed = false;
   readonly #protocol: string;
   readonly #host: string;
   readonly #basePath: string;
@@ -138,6 +139,7 @@ export class FetchTransport implements S3Transport {
     const logger = this.#config.logger;
     // Across attempts, progress only moves forward: a retry re-sends bytes already counted.
     let reported = 0;
+    let lastFailure: unknown;
     const report = call.onProgress
       ? (loaded: number) => {
           if (loaded <= reported) return;
@@ -147,6 +149,8 @@ export class FetchTransport implements S3Transport {
       : undefined;
     for (let retry = 0; ; retry++) {
       if (call.signal?.aborted) throw abortReason(call.signal);
+      // Closed meanwhile: no new attempt (its connection would outlive the backend).
+      if (this.#closed) throw closedError(retry === 0 ? undefined : lastFailure);
       logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${path}`);
       let answer: HttpAnswer | undefined;
       let failure: unknown;
@@ -183,6 +187,7 @@ export class FetchTransport implements S3Transport {
       const { transient, reason, retryAfterMs } = classify(failure);
       const delay = this.#policy.next(retry + 1, transient, reason, retryAfterMs);
       if (delay === undefined) throw failure;
+      lastFailure = failure;
       await sleep(delay, call.signal);
     }
   }
@@ -440,8 +445,14 @@ export class FetchTransport implements S3Transport {
   }
 
   destroy(): void {
+    this.#closed = true;
     this.#http.close().catch(() => undefined);
   }
+}
+
+/** A call cut short by `close()`: its requests end, and none is sent again. */
+function closedError(cause: unknown): Error {
+  return new Error("the backend was closed while the call was in flight", { cause });
 }
 
 /** Bodies up to this size are read whole by GetObject. */

@@ -370,3 +370,63 @@ describe("a server whose error answer never ends", () => {
     expect(at).toBeLessThan(16 * MiB);
   }, 60_000);
 });
+
+describe("close() while calls are in flight (fetch)", () => {
+  it("ends them and their connections, and sends nothing after", async () => {
+    const net = await import("node:net");
+    let open = 0;
+    let requests = 0;
+    const body = '{"a":1}';
+    const server = net.createServer((socket) => {
+      open++;
+      socket.on("close", () => open--);
+      socket.on("error", () => undefined);
+      socket.on("data", (data) => {
+        // One answer per request head, 20 ms late, kept alive.
+        for (const _ of data.toString("latin1").matchAll(/\r\n\r\n/g)) {
+          requests++;
+          setTimeout(() => {
+            if (!socket.destroyed)
+              socket.write(
+                `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: "e"\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+              );
+          }, 20);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const store = new AutoStore("s3://closing/", {
+      options: new S3Options({
+        endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        region: "us-east-1",
+        accessKeyId: "AKID",
+        secretAccessKey: "secret",
+        transport: "fetch",
+        maxConcurrency: 2,
+        retryDelay: 0.01,
+      }),
+    });
+    const outcomes: Array<"ok" | Error> = [];
+    const calls = Array.from({ length: 300 }, (_, i) =>
+      store.get(`k${i}.json`).then(
+        () => outcomes.push("ok"),
+        (err: Error) => outcomes.push(err),
+      ),
+    );
+    while (requests < 60) await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.close();
+    const atClose = requests;
+    await Promise.all(calls);
+    const failures = outcomes.filter((o): o is Error => o !== "ok");
+    expect(failures.length).toBeGreaterThan(200);
+    for (const err of failures) {
+      expect(err).toBeInstanceOf(BackendError);
+      expect(err.message).toMatch(/closed/);
+    }
+    // At most what was already on the wire when close() was called; then no connection is left.
+    expect(requests - atClose).toBeLessThanOrEqual(50);
+    for (let i = 0; i < 100 && open > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(open).toBe(0);
+    await new Promise((resolve) => server.close(resolve));
+  }, 30_000);
+});
