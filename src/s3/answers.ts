@@ -51,6 +51,20 @@ export async function xmlBody(response: HttpAnswer): Promise<string> {
   return xml;
 }
 
+/**
+ * A listing's XML. A 200 holding `<Error>` is the service's error (retried when it is transient); any
+ * other answer without `<ListBucketResult>` (an HTML page, JSON: an endpoint that is not S3) is an
+ * error too, never an empty listing.
+ */
+export async function listingBody(response: HttpAnswer): Promise<string> {
+  const xml = await xmlBody(response);
+  if (!xml.includes("<ListBucketResult")) {
+    const start = xml.slice(0, 80).replace(/\s+/g, " ");
+    throw new S3ServiceError(response.status, "NotAListing", `the answer is not an S3 listing: ${start}`);
+  }
+  return xml;
+}
+
 export function etagOf(etag: string | undefined): { etag?: string } {
   return etag === undefined ? {} : { etag };
 }

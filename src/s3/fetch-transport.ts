@@ -15,6 +15,7 @@ import {
   discardBody,
   etagOf,
   headerFields,
+  listingBody,
   S3ServiceError,
   serviceError,
   writeOutput,
@@ -387,7 +388,7 @@ export class FetchTransport implements S3Transport {
         },
         signal: input.signal,
       },
-      (response) => response.text(),
+      listingBody,
     );
     const out: ListOutput = {
       objects: elements(xml, "Contents").map((entry) => {

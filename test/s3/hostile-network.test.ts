@@ -430,3 +430,49 @@ describe("close() while calls are in flight (fetch)", () => {
     await new Promise((resolve) => server.close(resolve));
   }, 30_000);
 });
+
+describe("listings that are not listings (fetch)", () => {
+  it("retries a 200 holding S3's <Error>, and refuses an HTML page instead of listing nothing", async () => {
+    const { createServer } = await import("node:http");
+    const answers: string[] = [];
+    let requests = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      requests++;
+      const body = answers.shift() ?? "";
+      res.writeHead(200, { "content-type": body.startsWith("<html") ? "text/html" : "application/xml" });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const store = new AutoStore("s3://listing/", {
+      options: new S3Options({
+        endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        region: "us-east-1",
+        accessKeyId: "AKID",
+        secretAccessKey: "secret",
+        transport: "fetch",
+        retryDelay: 0.01,
+      }),
+    });
+    const keys = async () => {
+      const out: string[] = [];
+      for await (const key of store.keys()) out.push(key);
+      return out;
+    };
+    answers.push(
+      "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>",
+      '<?xml version="1.0"?><ListBucketResult><Contents><Key>a.json</Key><Size>7</Size></Contents><IsTruncated>false</IsTruncated></ListBucketResult>',
+    );
+    expect(await keys()).toEqual(["a"]);
+    expect(requests).toBe(2);
+
+    requests = 0;
+    answers.push("<html><body>Please sign in to the Wi-Fi</body></html>");
+    const err = await keys().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendError);
+    expect(err).toMatchObject({ backendCode: "NotAListing", uri: "s3://listing/" });
+    expect(requests).toBe(1);
+    await store.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
