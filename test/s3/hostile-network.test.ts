@@ -282,8 +282,7 @@ describe("a server that sends its answer's headers a byte at a time", () => {
         socket.on("close", () => clearInterval(timer));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    endpoint = await listen(server);
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
@@ -291,17 +290,7 @@ describe("a server that sends its answer's headers a byte at a time", () => {
 
   for (const transport of ["sdk", "fetch"] as const) {
     it(`ends the call after \`timeout\` (${transport})`, async () => {
-      const store = new AutoStore("s3://slow/", {
-        options: new S3Options({
-          endpoint,
-          region: "us-east-1",
-          accessKeyId: "AKID",
-          secretAccessKey: "secret",
-          transport,
-          timeout: 0.5,
-          maxRetries: 0,
-        }),
-      });
+      const store = storeOn(endpoint, "slow", { transport, timeout: 0.5, maxRetries: 0 });
       for (const call of [() => store.get("a.json"), () => store.set("a.json", { a: 1 })]) {
         sent = 0;
         const err = await call().catch((e: unknown) => e);
@@ -341,8 +330,7 @@ describe("a server whose error answer never ends", () => {
         socket.on("close", () => clearInterval(timer));
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    endpoint = await listen(server);
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
@@ -350,16 +338,7 @@ describe("a server whose error answer never ends", () => {
 
   // The SDK path reads the whole error body inside the SDK, which this library cannot bound.
   it("fails the call with the status after reading a bounded part of it (fetch)", async () => {
-    const store = new AutoStore("s3://endless/", {
-      options: new S3Options({
-        endpoint,
-        region: "us-east-1",
-        accessKeyId: "AKID",
-        secretAccessKey: "secret",
-        transport: "fetch",
-        maxRetries: 0,
-      }),
-    });
+    const store = storeOn(endpoint, "endless", { transport: "fetch", maxRetries: 0 });
     sent = 0;
     const err = await store.get("a.json").catch((e: unknown) => e);
     const at = sent;
@@ -394,17 +373,10 @@ describe("close() while calls are in flight (fetch)", () => {
         }
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const store = new AutoStore("s3://closing/", {
-      options: new S3Options({
-        endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-        region: "us-east-1",
-        accessKeyId: "AKID",
-        secretAccessKey: "secret",
-        transport: "fetch",
-        maxConcurrency: 2,
-        retryDelay: 0.01,
-      }),
+    const store = storeOn(await listen(server), "closing", {
+      transport: "fetch",
+      maxConcurrency: 2,
+      retryDelay: 0.01,
     });
     const outcomes: Array<"ok" | Error> = [];
     const calls = Array.from({ length: 300 }, (_, i) =>
@@ -443,17 +415,7 @@ describe("listings that are not listings (fetch)", () => {
       res.writeHead(200, { "content-type": body.startsWith("<html") ? "text/html" : "application/xml" });
       res.end(body);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const store = new AutoStore("s3://listing/", {
-      options: new S3Options({
-        endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-        region: "us-east-1",
-        accessKeyId: "AKID",
-        secretAccessKey: "secret",
-        transport: "fetch",
-        retryDelay: 0.01,
-      }),
-    });
+    const store = storeOn(await listen(server), "listing", { transport: "fetch", retryDelay: 0.01 });
     const keys = async () => {
       const out: string[] = [];
       for await (const key of store.keys()) out.push(key);
@@ -476,3 +438,22 @@ describe("listings that are not listings (fetch)", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 });
+
+/** Listens on a free port of 127.0.0.1; the server's endpoint. */
+async function listen(server: import("node:net").Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+/** A store on `s3://bucket/` at a hand-written server (which checks no signature). */
+function storeOn(endpoint: string, bucket: string, options: S3OptionsInit): AutoStore {
+  return new AutoStore(`s3://${bucket}/`, {
+    options: new S3Options({
+      endpoint,
+      region: "us-east-1",
+      accessKeyId: "AKID",
+      secretAccessKey: "secret",
+      ...options,
+    }),
+  });
+}
