@@ -13,7 +13,7 @@ import { builtinHandlers } from "../src/core/handlers/builtins.js";
 import { AutoStore, MemoryBackend, S3Options } from "../src/node/index.js";
 import { type FaultProxy, startProxy } from "../test/helpers/proxy.js";
 import { type S3Server, startS3Server } from "../test/helpers/s3-server.js";
-import { forEachLimit, opsPerSecond, scenario, smallValue } from "./harness.js";
+import { atEndOfRun, forEachLimit, opsPerSecond, scenario, smallValue } from "./harness.js";
 
 const SIBLINGS = 20_000;
 const FEW_SIBLINGS = 1_000;
@@ -139,14 +139,18 @@ function filled(place: Place): Promise<AutoStore> {
   }
   return store;
 }
+/** Closes a place's store and what it runs on; nothing when it is not open (again). */
 async function release(place: Place): Promise<void> {
   const store = opened.get(place.name);
+  if (!store) return;
   opened.delete(place.name);
-  if (store) await (await store.catch(() => undefined))?.close();
+  await (await store.catch(() => undefined))?.close();
   await place.close();
 }
 
 for (const place of places) {
+  // The last scenario of a place releases it; when the filter leaves that one out, the run's end does.
+  atEndOfRun(() => release(place));
   let store: AutoStore;
   let requestsPerGet = 0;
   let floorMs: number | undefined;

@@ -51,6 +51,16 @@ export function scenario(definition: Scenario): void {
   registry.push(definition);
 }
 
+const endOfRun: Array<() => Promise<void>> = [];
+
+/**
+ * Registers a clean-up for the end of the run, whichever scenarios the filter selected: for what
+ * several scenarios share and the last of them releases in its teardown (if it runs at all).
+ */
+export function atEndOfRun(release: () => Promise<void>): void {
+  endOfRun.push(release);
+}
+
 /** Runs `task` over `items` with at most `concurrency` calls in flight, like a pool of workers. */
 export async function forEachLimit<T>(
   items: readonly T[],
@@ -115,17 +125,10 @@ export async function runScenarios(): Promise<void> {
   );
   const startedAt = new Date();
   const results: ScenarioResult[] = [];
-  for (const s of selected) {
-    process.stdout.write(`  ${s.name} … `);
-    const began = performance.now();
-    const result = await runOne(s, rounds, gc);
-    const took = `${((performance.now() - began) / 1000).toFixed(1)} s`;
-    console.log(
-      result.status === "error"
-        ? `error: ${result.error?.split("\n")[0]} (${took})`
-        : `${formatRatio(result.ratio)} (${result.status}, ${took})`,
-    );
-    results.push(result);
+  try {
+    await runSelected(selected, rounds, gc, results);
+  } finally {
+    for (const release of endOfRun.splice(0)) await release();
   }
   console.log();
   console.log(formatTable(results));
@@ -155,6 +158,27 @@ export async function runScenarios(): Promise<void> {
   );
   // A failing scenario is a broken benchmark; a missed target is only news.
   if (failed.length > 0) process.exitCode = 1;
+}
+
+/** Runs the selected scenarios in order, printing a line each and collecting their results. */
+async function runSelected(
+  selected: Scenario[],
+  rounds: number,
+  gc: () => void,
+  results: ScenarioResult[],
+): Promise<void> {
+  for (const s of selected) {
+    process.stdout.write(`  ${s.name} … `);
+    const began = performance.now();
+    const result = await runOne(s, rounds, gc);
+    const took = `${((performance.now() - began) / 1000).toFixed(1)} s`;
+    console.log(
+      result.status === "error"
+        ? `error: ${result.error?.split("\n")[0]} (${took})`
+        : `${formatRatio(result.ratio)} (${result.status}, ${took})`,
+    );
+    results.push(result);
+  }
 }
 
 /**
