@@ -67,8 +67,8 @@ export const nodeHttp: S3HttpFactory = ({ maxSockets }) => {
     },
     async close() {
       // Connections, and every request still on them or waiting for one, end now. The queued ones
-      // first: an agent whose sockets are destroyed opens new ones for its queue. (Read from the
-      // agents, not tracked per request: a set of live requests cost measurably per request.)
+      // first: an agent whose sockets are destroyed opens new ones for its queue. Read from the
+      // agents (`requests`, then `destroy()` for the sockets): no bookkeeping per request.
       closed = true;
       const reason = new Error("the backend was closed while the call was in flight");
       for (const agent of [agents.http, agents.https]) {
