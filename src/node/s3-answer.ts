@@ -97,8 +97,12 @@ export class NodeAnswer implements HttpAnswer {
     // pipeline stops listening once the last decoder has taken all its input, and brotli finds a cut
     // body only after that, when it flushes: without a listener of ours that error would be uncaught
     // (the process exits). The stream keeps it; its reader's iterator throws it, named as gzip's are.
+    // pipeline hands one failure to every stream of it: only the decoder it came from names it.
+    const named = new WeakSet<Error>();
     decoders.forEach((decoder, i) => {
       decoder.on("error", (err: Error) => {
+        if (named.has(err)) return;
+        named.add(err);
         err.message = `the body is not valid ${codings[i]}: ${err.message}`;
       });
     });
