@@ -151,7 +151,7 @@ export class FetchTransport implements S3Transport {
     for (let retry = 0; ; retry++) {
       if (call.signal?.aborted) throw abortReason(call.signal);
       // Closed meanwhile: no new attempt (its connection would outlive the backend).
-      if (this.#closed) throw closedError(retry === 0 ? undefined : lastFailure);
+      if (this.#closed) throw closedError(lastFailure);
       logger?.debug(`${this.#config.scheme}: ${call.operation} ${call.method} ${path}`);
       let answer: HttpAnswer | undefined;
       let failure: unknown;
