@@ -7,8 +7,11 @@
  * Why a staged copy: `npm run build` cleans `dist/`, and other test files build into the checkout's
  * `dist/` at the same time. Why a cache: the build with declarations takes most of a minute on a busy
  * machine, so the install is kept in the system temp folder under a hash of everything the build
- * reads, shared by every test file and every run until a source file changes. A lock directory keeps
- * two test processes from building the same install at once.
+ * reads and of the checkout's own path, shared by every test file and every run until a source file
+ * changes. The path is in the key because the install's dependency links point into this checkout:
+ * a clone that is deleted (a fresh-clone check, a CI workspace) must not leave an install whose links
+ * dangle for the next clone to pick up. An install whose links no longer resolve is rebuilt. A lock
+ * directory keeps two test processes from building the same install at once.
  *
  * @example
  * const pkg = await packedInstall();
@@ -62,7 +65,7 @@ async function prepare(): Promise<PackedInstall> {
   };
   const lock = `${root}.lock`;
   for (;;) {
-    if (await exists(join(root, "ready"))) {
+    if ((await exists(join(root, "ready"))) && (await linksResolve(root))) {
       // Marks it used, so the clean-up of old installs keeps it.
       await utimes(join(root, "ready"), new Date(), new Date()).catch(() => undefined);
       return install;
@@ -77,7 +80,7 @@ async function prepare(): Promise<PackedInstall> {
       continue;
     }
     try {
-      if (!(await exists(join(root, "ready")))) await buildInstall(root);
+      if (!((await exists(join(root, "ready"))) && (await linksResolve(root)))) await buildInstall(root);
       return install;
     } finally {
       await rm(lock, { recursive: true, force: true });
@@ -101,12 +104,8 @@ async function buildInstall(root: string): Promise<void> {
     const packageDir = join(building, "node_modules", "autostore-js");
     await mkdir(packageDir, { recursive: true });
     await run("tar", ["-xzf", join(stage, packed.filename), "-C", packageDir, "--strip-components=1"]);
-    const pkg = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8")) as {
-      dependencies?: Record<string, string>;
-      peerDependencies?: Record<string, string>;
-    };
     // The dependencies a user's install would hold next to the package.
-    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) {
+    for (const name of await dependencyNames(packageDir)) {
       const link = join(building, "node_modules", name);
       await mkdir(join(link, ".."), { recursive: true });
       await symlink(join(repo, "node_modules", name), link, "dir");
@@ -132,9 +131,26 @@ async function removeOldInstalls(): Promise<void> {
   }
 }
 
-/** A hash of every file the build reads. */
+/** Whether every dependency link of the install still reaches a folder (`stat` follows links). */
+async function linksResolve(root: string): Promise<boolean> {
+  const names = await dependencyNames(join(root, "node_modules", "autostore-js")).catch(() => []);
+  if (names.length === 0) return false;
+  for (const name of names) if (!(await exists(join(root, "node_modules", name)))) return false;
+  return true;
+}
+
+/** The names in the unpacked package's `dependencies` and `peerDependencies`. */
+async function dependencyNames(packageDir: string): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  return Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
+}
+
+/** A hash of the checkout's path and of every file the build reads. */
 async function inputsHash(): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = createHash("sha256").update(repo).update("\0");
   const files = [
     ...BUILD_INPUTS,
     ...(await listFiles(join(repo, "src"))).map((f) => relative(repo, f)),
