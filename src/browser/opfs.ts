@@ -320,7 +320,7 @@ export class OpfsBackend implements Backend {
         if (options.ifMatch !== undefined && !sameEtag(fileMeta(key, file).etag, options.ifMatch)) return;
         await place.folder.removeEntry(place.name);
       });
-      await pruneEmptyFolders(place.folders, key.split("/").slice(0, -1));
+      if (!options.keepFolders) await pruneEmptyFolders(place.folders, key.split("/").slice(0, -1));
     } catch (err) {
       throw this.#mapError(err, "delete", key);
     }

@@ -91,6 +91,18 @@ export interface DeleteOptions extends CallOptions {
    * storage allows (memory; disk through a rename); elsewhere they are two calls.
    */
   ifMatch?: string;
+  /**
+   * Leave in place the folders the delete leaves empty (backends with real folders: disk, OPFS).
+   * Default `false`: the store removes a key's folders once nothing is left in them, as they were made
+   * for the key. AutoPath passes `true`: there folders are the user's, and pathlib's `unlink` keeps them.
+   */
+  keepFolders?: boolean;
+}
+
+/** Options of {@link Backend.rename}. */
+export interface RenameOptions extends CallOptions {
+  /** Leave the source's folders in place when the move empties them; see {@link DeleteOptions.keepFolders}. */
+  keepFolders?: boolean;
 }
 
 /** Options of {@link Backend.listVariants}. */
@@ -188,7 +200,7 @@ export interface Backend {
     options?: CallOptions,
   ): Promise<ObjectMeta | undefined>;
   /** Moves an object in one step where the storage can (a file rename); else the store copies and deletes. */
-  rename?(from: string, to: string, options?: CallOptions): Promise<ObjectMeta>;
+  rename?(from: string, to: string, options?: RenameOptions): Promise<ObjectMeta>;
   /**
    * Real folders, on backends that have them (a disk): a folder may exist empty, `mkdir` makes one and
    * `rmdir` removes one. Object stores leave these out: there a folder is a prefix with objects under it.
@@ -317,9 +329,14 @@ export async function containsFileOf(
  * Removes every object under a prefix, folder markers included (`dir/` itself too); returns how many.
  * Used for recursive deletes.
  */
-export async function deletePrefix(backend: Backend, prefix: string, options?: CallOptions): Promise<number> {
+export async function deletePrefix(
+  backend: Backend,
+  prefix: string,
+  options?: DeleteOptions,
+): Promise<number> {
   const keys: string[] = [];
-  for await (const entry of backend.list(prefix, { ...options, delimiter: false, markers: true })) {
+  const signal = options?.signal ? { signal: options.signal } : {};
+  for await (const entry of backend.list(prefix, { ...signal, delimiter: false, markers: true })) {
     if (!isCommonPrefix(entry)) keys.push(entry.key);
   }
   let removed = 0;

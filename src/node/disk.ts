@@ -23,6 +23,7 @@ import {
   type Progress,
   type ReadOptions,
   type ReadResult,
+  type RenameOptions,
   resolveRange,
   sameEtag,
   type WriteOptions,
@@ -316,7 +317,7 @@ export class DiskBackend implements Backend {
     } catch (err) {
       throw this.#mapError(err, "delete", key);
     }
-    await this.#pruneEmptyFolders(path.dirname(file));
+    if (!options.keepFolders) await this.#pruneEmptyFolders(path.dirname(file));
   }
 
   /**
@@ -359,7 +360,7 @@ export class DiskBackend implements Backend {
     }
   }
 
-  async rename(from: string, to: string, options: CallOptions = {}): Promise<ObjectMeta> {
+  async rename(from: string, to: string, options: RenameOptions = {}): Promise<ObjectMeta> {
     throwIfAborted(options.signal);
     const source = await this.#realFile(from);
     const file = await this.#prepareWrite(to);
@@ -378,7 +379,7 @@ export class DiskBackend implements Backend {
     } catch (err) {
       throw this.#mapError(err, "move", from);
     }
-    await this.#pruneEmptyFolders(path.dirname(source));
+    if (!options.keepFolders) await this.#pruneEmptyFolders(path.dirname(source));
     return this.#meta(to, await fs.stat(file));
   }
 

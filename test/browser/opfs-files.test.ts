@@ -237,6 +237,9 @@ describe("OPFS files", () => {
     expect(await note.exists()).toBe(false);
     await moved.unlink();
     await base.joinpath("docs", "b.json").unlink();
+    // The folder the user made stays when its last file goes, as with pathlib.
+    expect(await base.joinpath("docs").isDir()).toBe(true);
+    await base.joinpath("docs").rmdir();
     await base.joinpath("empty").rmdir();
     expect(await base.joinpath("empty").exists()).toBe(false);
     expect(await opfsFile(`${folder.name}/docs/moved.txt`)).toBeUndefined();

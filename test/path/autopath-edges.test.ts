@@ -195,6 +195,48 @@ describe("AutoPath folders on disk stay inside the root", () => {
   });
 });
 
+describe("folders on disk are the user's: AutoPath leaves the ones it empties", () => {
+  it("unlink, delete and moveTo keep the folders they empty; the store's delete removes the ones it made", async () => {
+    const { mkdtemp, mkdir: makeDir, readdir, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-keep-"));
+    try {
+      const store = new AutoStore(base);
+      stores.push(store);
+      // unlink: the folder made with mkdir, and its parent, stay.
+      const made = store.path("made/inner");
+      await made.mkdir({ parents: true });
+      await made.joinpath("d.txt").writeText("x");
+      await made.joinpath("d.txt").unlink();
+      expect(await made.isDir()).toBe(true);
+      expect(await readdir(join(base, "made", "inner"))).toEqual([]);
+      // delete() of a tree removes the tree, not the folder it was in.
+      await store.path("tree/sub/deep/f.json").save({ a: 1 });
+      await store.path("tree/sub").delete();
+      expect(await store.path("tree/sub").exists()).toBe(false);
+      expect(await readdir(join(base, "tree"))).toEqual([]);
+      // moveTo of a folder's only file leaves the folder, as `mv` does.
+      await store.path("from/only.txt").writeText("y");
+      await store.path("from/only.txt").moveTo(store.path("to/only.txt"));
+      expect(await readdir(join(base, "from"))).toEqual([]);
+      expect(await store.path("to/only.txt").readText()).toBe("y");
+      // A folder the user made outside the library, in a store without a root of its own.
+      await makeDir(join(base, "own", "empty"), { recursive: true });
+      const loose = new AutoPath(join(base, "own", "empty", "t.txt"));
+      await loose.writeText("z");
+      await loose.unlink();
+      expect(await readdir(join(base, "own", "empty"))).toEqual([]);
+      // The store's dictionary view: a key's folders go with its last file.
+      await store.set("kv/a/b.json", { b: 1 });
+      await store.delete("kv/a/b.json");
+      expect(await readdir(base)).not.toContain("kv");
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("a source that fails mid-upload", () => {
   it("rejects with an AutoStoreError naming the destination's key and URI, its cause attached", async () => {
     const p = new AutoPath("memory://autopath-edges/failing-source.bin");

@@ -2,7 +2,7 @@
  * AutoPath's folder operations: listing children and globs, and making and removing folders (real
  * ones on disk, prefixes on object stores, where `mkdir` writes nothing).
  */
-import { deletePrefix, isCommonPrefix, listObjects } from "../backend.js";
+import { type DeleteOptions, deletePrefix, isCommonPrefix, listObjects } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import {
   AlreadyExistsError,
@@ -26,6 +26,15 @@ import {
 } from "./io.js";
 
 export const folderPrefix = (key: string) => (key === "" ? "" : `${key}/`);
+
+/**
+ * A delete's options for AutoPath: the folders it empties stay, as pathlib's `unlink` leaves them
+ * (on disk a folder is the user's; the store's own `delete` removes the folders it made for a key).
+ */
+export const keepFolders = (o: PathCallOptions): DeleteOptions => ({
+  ...(o.signal ? { signal: o.signal } : {}),
+  keepFolders: true,
+});
 
 export async function* iterdir(path: AutoPath, o?: PathCallOptions): AsyncIterable<AutoPath> {
   try {
@@ -104,7 +113,9 @@ export const rmdir = (path: AutoPath, o: PathCallOptions = {}) =>
       );
     }
     // An empty folder on an object store is at most a `dir/` marker object: remove it if there is one.
-    await backend.delete(folderPrefix(key), o).catch(() => undefined);
+    await backend.delete(folderPrefix(key), keepFolders(o)).catch((err: unknown) => {
+      if (!(err instanceof KeyNotFoundError)) throw err;
+    });
   });
 
 export const unlink = (path: AutoPath, o: PathCallOptions & { missingOk?: boolean } = {}) =>
@@ -112,7 +123,7 @@ export const unlink = (path: AutoPath, o: PathCallOptions & { missingOk?: boolea
     checkWritable(at, "unlink");
     try {
       if (at.target.key === "") throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
-      await at.target.backend.delete(at.target.key, o);
+      await at.target.backend.delete(at.target.key, keepFolders(o));
     } catch (err) {
       const why = await notAFile(at, err, "unlink", o.signal);
       if (why instanceof KeyNotFoundError && o.missingOk) return;
@@ -126,10 +137,10 @@ export const deleteTree = (path: AutoPath, o: PathCallOptions = {}) =>
     const { backend, key } = at.target;
     let removed = 0;
     if (await fileExists(at, o.signal)) {
-      await backend.delete(key, o);
+      await backend.delete(key, keepFolders(o));
       removed++;
     }
-    removed += await deletePrefix(backend, folderPrefix(key), o);
+    removed += await deletePrefix(backend, folderPrefix(key), keepFolders(o));
     if (backend.folders && key !== "" && (await backend.folders.isFolder(key, o))) {
       await removeEmptyTree(at, o);
       removed++;

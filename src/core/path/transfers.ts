@@ -8,7 +8,7 @@ import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import { tapStream } from "../tap-stream.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
-import { deleteTree } from "./folders.js";
+import { deleteTree, keepFolders } from "./folders.js";
 import * as io from "./io.js";
 import { type Located, locate, OPTION_FIELDS, typed } from "./io.js";
 import { localFiles } from "./local-files.js";
@@ -276,7 +276,7 @@ async function copyFile(
   const dst = to.target.backend;
   const signal = options.signal ? { signal: options.signal } : {};
   let written: ObjectMeta;
-  if (src === dst && remove && src.rename) written = await src.rename(fromKey, toKey, signal);
+  if (src === dst && remove && src.rename) written = await src.rename(fromKey, toKey, keepFolders(signal));
   else if (src === dst) written = await src.copy(fromKey, toKey, signal);
   else {
     const server = await dst.copyFrom?.(src, fromKey, toKey, signal);
@@ -293,7 +293,7 @@ async function copyFile(
       throwIfAborted(options.signal);
     }
   }
-  if (remove && !(src === dst && src.rename)) await src.delete(fromKey, signal);
+  if (remove && !(src === dst && src.rename)) await src.delete(fromKey, keepFolders(signal));
   options.onProgress?.({ loaded: written.size, total: written.size });
 }
 
