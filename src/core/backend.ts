@@ -71,7 +71,10 @@ export interface ReadOptions extends CallOptions {
   /** Fail unless the object's ETag equals this one (pins resumed and ranged reads to one version). */
   ifMatch?: string;
   onProgress?: (progress: Progress) => void;
-  /** Skip any cache in front of the backend for this read. */
+  /**
+   * Ask the storage itself, whatever a cache in front of it holds (a kept copy is revalidated with its
+   * ETag); a whole read keeps what it got, so later reads never serve an older value.
+   */
   ignoreCache?: boolean;
 }
 
@@ -107,7 +110,7 @@ export interface RenameOptions extends CallOptions {
 
 /** Options of {@link Backend.listVariants}. */
 export interface VariantListOptions extends CallOptions {
-  /** List on the storage itself, past any cache in front of it (nothing is stored either). */
+  /** List on the storage itself, past any cache in front of it, and keep that listing. */
   ignoreCache?: boolean;
 }
 

@@ -21,7 +21,10 @@ export interface AutoStoreInit extends OptionsInit, Omit<S3OptionsInit, keyof Op
 export interface GetOptions {
   /** Decode with this format's handler whatever the file's extension (`"parquet"`, `"yaml"`…). */
   format?: string;
-  /** Bypass the cache for this read. */
+  /**
+   * Read from the backend whatever the cache holds (a kept copy is revalidated with its ETag, one
+   * request either way), and keep what came back: later reads never serve an older value.
+   */
   ignoreCache?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;

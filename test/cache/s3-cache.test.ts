@@ -99,6 +99,25 @@ describe("cache on S3", () => {
     expect(gets()).toEqual({ all: 1, conditional: 1, notModified: 0 });
   });
 
+  it("ignoreCache asks the server (one conditional GET) and keeps the answer: no later read is older", async () => {
+    const reader = store();
+    const otherProcess = store({ cacheDir: join(dir.path, "other-cache") });
+    await otherProcess.set("seen.json", { v: 1 });
+    expect(await reader.get("seen.json")).toEqual({ v: 1 });
+    await otherProcess.set("seen.json", { v: 2 });
+    expect(await reader.get("seen.json")).toEqual({ v: 1 }); // fresh: served from the cache
+    proxy.reset();
+    expect(await reader.path("seen.json").load({ ignoreCache: true })).toEqual({ v: 2 });
+    expect(gets()).toEqual({ all: 1, conditional: 1, notModified: 0 });
+    proxy.reset();
+    expect(await reader.get("seen.json")).toEqual({ v: 2 });
+    expect(await reader.path("seen.json").readText()).toBe('{"v":2}');
+    expect(proxy.stats().requests).toBe(0);
+    // Unchanged: the revalidation is a 304, and the kept copy serves.
+    expect(await reader.get("seen.json", { ignoreCache: true })).toEqual({ v: 2 });
+    expect(gets()).toEqual({ all: 1, conditional: 1, notModified: 1 });
+  });
+
   it("fetches again when a cache file is truncated or overwritten with garbage", async () => {
     const reader = store();
     await reader.set("big.json", { values: Array.from({ length: 1000 }, (_, i) => i) });
@@ -149,7 +168,7 @@ describe("cache on S3", () => {
     expect(await expiring.cleanupCache()).toBe(0);
   });
 
-  it("drops the entry on set, delete, copy and move through the store; ignoreCache bypasses it", async () => {
+  it("drops the entry on set, delete, copy and move through the store; ignoreCache asks the server", async () => {
     const s = store();
     await s.set("x.json", { v: 1 });
     await s.get("x.json");

@@ -80,12 +80,17 @@ describe("a cached variant listing", () => {
     expect(listed[0]?.size).toBe(2);
   });
 
-  it("is bypassed by ignoreCache, which stores nothing either", async () => {
+  it("lists on the remote under ignoreCache, and keeps that listing for the reads after it", async () => {
     const backend = cached();
-    await backend.listVariants("profile", { ignoreCache: true });
-    await backend.listVariants("profile", { ignoreCache: true });
-    expect(remote.counts.list).toBe(2);
+    expect(keysOf(await backend.listVariants("profile"))).not.toContain("profile.yaml");
+    // A change made past the cache: a fresh cached listing hides it, ignoreCache sees it.
     await remote.inner.write("profile.yaml", bytes("a: 1"));
+    expect(keysOf(await backend.listVariants("profile"))).not.toContain("profile.yaml");
+    expect(remote.counts.list).toBe(1);
+    expect(keysOf(await backend.listVariants("profile", { ignoreCache: true }))).toContain("profile.yaml");
+    await backend.listVariants("profile", { ignoreCache: true });
+    expect(remote.counts.list).toBe(3);
+    // Kept: the next plain read serves it with no request, never the older listing.
     expect(keysOf(await backend.listVariants("profile"))).toContain("profile.yaml");
     expect(remote.counts.list).toBe(3);
   });

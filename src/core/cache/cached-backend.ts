@@ -87,7 +87,12 @@ export class CachedBackend implements Backend {
 
   async read(key: string, options: ReadOptions = {}): Promise<ReadResult> {
     // Conditional reads are the caller's own protocol with the remote: the cache stays out of them.
-    if (options.ignoreCache || options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+    // So is a range that must come from the remote (`ignoreCache`): it is not the whole object.
+    if (
+      options.ifMatch !== undefined ||
+      options.ifNoneMatch !== undefined ||
+      (options.ignoreCache && options.range)
+    ) {
       return this.#inner.read(key, options);
     }
     throwIfAborted(options.signal);
@@ -98,7 +103,12 @@ export class CachedBackend implements Backend {
     // A hit reads its own copy of the file: nothing is shared, so nothing needs copying.
     const cached = await entries.stored(key, id);
     let entry: CacheEntry;
-    if (cached && entries.isFresh(cached.record)) {
+    if (options.ignoreCache) {
+      // Asked of the remote now (a revalidation when a copy is kept), and kept: a later read without
+      // ignoreCache never serves an older value than this one.
+      const shared = await raceAbort(entries.refresh(key, id, cached), options.signal);
+      entry = { record: shared.record, data: shared.data.slice() };
+    } else if (cached && entries.isFresh(cached.record)) {
       entries.touch(id);
       this.#logger?.debug(`cache hit: ${cached.record.uri}`);
       entry = cached;
@@ -146,9 +156,9 @@ export class CachedBackend implements Backend {
   async listVariants(key: string, options: VariantListOptions = {}): Promise<ListedObject[]> {
     const call = options.signal ? { signal: options.signal } : {};
     const remote = () => listVariantsOf(this.#inner, key, call);
-    if (options.ignoreCache) return remote();
     throwIfAborted(options.signal);
-    return (await this.#loadEntries()).variants(key, remote);
+    // ignoreCache lists on the remote now and keeps that listing, as a read keeps its bytes.
+    return (await this.#loadEntries()).variants(key, remote, options.ignoreCache === true);
   }
 
   async write(

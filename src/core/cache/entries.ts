@@ -153,6 +153,15 @@ export class CacheEntries {
     }
   }
 
+  /**
+   * The object as the remote has it now, for a reader that passed `ignoreCache`: a download (or a
+   * revalidation of `cached`) of its own, never one that began earlier, stored as any fill is. So the
+   * cache keeps what the reader saw, and no later read serves an older value.
+   */
+  refresh(key: string, id: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
+    return this.#startFill(key, id, cached);
+  }
+
   #startFill(key: string, id: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
     const invalidations = this.#invalidations;
     const since = this.generation(key, id);
@@ -285,9 +294,12 @@ export class CacheEntries {
     return this.#untrusted.has(listing) ? undefined : listing;
   }
 
-  /** A bare key's variant listing: a fresh cached one with no request, else `list()`'s, kept. */
-  variants(key: string, list: () => Promise<ListedObject[]>): Promise<ListedObject[]> {
-    return cachedListing(this, key, list);
+  /**
+   * A bare key's variant listing: a fresh cached one with no request, else `list()`'s, kept;
+   * `refresh` always lists (and keeps what it finds).
+   */
+  variants(key: string, list: () => Promise<ListedObject[]>, refresh = false): Promise<ListedObject[]> {
+    return cachedListing(this, key, list, refresh);
   }
 
   /**

@@ -32,15 +32,19 @@ export function bareKeysOf(key: string): string[] {
   return bare;
 }
 
-/** A bare key's listing: a fresh cached one with no request, else `list()`'s, kept for the next read. */
+/**
+ * A bare key's listing: a fresh cached one with no request, else `list()`'s, kept for the next read.
+ * `refresh` (a read with `ignoreCache`) never serves the cached one.
+ */
 export async function cachedListing(
   entries: CacheEntries,
   key: string,
   list: () => Promise<ListedObject[]>,
+  refresh = false,
 ): Promise<ListedObject[]> {
   const id = await entries.listingId(key);
   if (id === undefined) return list();
-  const cached = await entries.stored(key, id);
+  const cached = refresh ? undefined : await entries.stored(key, id);
   const served = cached && entries.isFresh(cached.record) ? decodeListing(cached.data) : undefined;
   if (served) {
     entries.touch(id);
