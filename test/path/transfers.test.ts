@@ -121,6 +121,37 @@ describe.each(ENVS)("AutoPath transfers on %s", (name, at) => {
     expect(same(await moved.readBytes(), big)).toBe(true);
   }, 60_000);
 
+  it("reports a folder's upload, download and copy as one transfer against the tree's total", async () => {
+    const store = makeStore();
+    const local = join(tmp.path, `tree-${n}`);
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(local, "sub"), { recursive: true });
+    const sizes = { "a.bin": 3 * MiB + 5, "sub/b.bin": 1000, "sub/c.bin": 2 * MiB };
+    for (const [rel, size] of Object.entries(sizes)) await writeFile(join(local, rel), big.subarray(0, size));
+    const total = Object.values(sizes).reduce((a, b) => a + b, 0);
+    /** Growing, all against `total`, no gap over 1.25 MiB, and the end exactly once, last. */
+    const checkTree = (events: Progress[], oneStepEach = false) => {
+      // A copy within one backend is one step a file (a rename or the server's copy): an event each.
+      if (oneStepEach) expect(events.map((e) => e.loaded)).toEqual([3 * MiB + 5, 3 * MiB + 1005, total]);
+      else checkProgress(events, total);
+      expect(events.every((e) => e.total === total)).toBe(true);
+      expect(events.filter((e) => e.loaded === total)).toHaveLength(1);
+    };
+    const folder = at(store, "tree");
+    const up: Progress[] = [];
+    await folder.uploadFrom(local, { onProgress: (e) => up.push({ ...e }) });
+    checkTree(up);
+    const down: Progress[] = [];
+    const back = join(tmp.path, `tree-back-${n}`);
+    await folder.downloadTo(back, { onProgress: (e) => down.push({ ...e }) });
+    checkTree(down);
+    expect((await stat(join(back, "sub", "c.bin"))).size).toBe(2 * MiB);
+    const copied: Progress[] = [];
+    await folder.copyTo(store.path("tree-copy"), { onProgress: (e) => copied.push({ ...e }) });
+    checkTree(copied, name === "local disk");
+    expect((await store.path("tree-copy/a.bin").stat()).size).toBe(3 * MiB + 5);
+  }, 60_000);
+
   it("aborts an upload halfway: rejects with the signal's reason, the destination keeps its old value", async () => {
     const store = makeStore();
     const p = at(store, "abort/up.bin");

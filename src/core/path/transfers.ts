@@ -3,68 +3,20 @@
  * to local files and streams. Bodies stream (nothing holds a whole file); progress is counted on the
  * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
  */
-import { isCommonPrefix, type ObjectMeta, PROGRESS_STEP, type Progress } from "../backend.js";
+import { isCommonPrefix, type ListedObject, type ObjectMeta } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
-import { tapStream } from "../tap-stream.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
 import { deleteTree, keepFolders } from "./folders.js";
 import * as io from "./io.js";
 import { type Located, locate, OPTION_FIELDS, typed } from "./io.js";
 import { localFiles } from "./local-files.js";
+import { metered, ProgressMeter, TreeProgress } from "./progress.js";
 
 /** What `uploadFrom` takes: a local path (Node), a Node `Readable`, a web `ReadableStream`, a `Blob`. */
 export type UploadSource = string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 /** What `downloadTo` takes: a local path (Node) or a web `WritableStream`. */
 export type DownloadTarget = string | WritableStream<Uint8Array>;
-
-const INTERVAL_MS = 250;
-const PIECE = 256 * 1024;
-
-/** Reports progress no less often than every 1 MiB or 250 ms, and no more often than each chunk. */
-export class ProgressMeter {
-  loaded = 0;
-  #reported = 0;
-  #at = Date.now();
-  constructor(
-    readonly total: number | undefined,
-    readonly report: ((p: Progress) => void) | undefined,
-  ) {}
-
-  add(n: number): void {
-    this.loaded += n;
-    // The end is `done`'s to report (once), even when the last chunk lands on a step.
-    if (!this.report || (this.total !== undefined && this.loaded >= this.total)) return;
-    const now = Date.now();
-    if (this.loaded - this.#reported >= PROGRESS_STEP || now - this.#at >= INTERVAL_MS) {
-      this.#reported = this.loaded;
-      this.#at = now;
-      this.report({ loaded: this.loaded, total: this.total });
-    }
-  }
-
-  /** The final event: `loaded === total`. */
-  done(): void {
-    this.report?.({ loaded: this.loaded, total: this.total ?? this.loaded });
-  }
-}
-
-/**
- * A stream that counts what passes through it and fails with the signal's reason once aborted. A
- * large chunk (a Blob's whole body) passes in pieces, so progress moves at least every piece; a byte
- * source (a local file) stays one, so an upload can read it straight into its own buffers.
- */
-function metered(
-  body: ReadableStream<Uint8Array>,
-  meter: ProgressMeter,
-  signal: AbortSignal | undefined,
-): ReadableStream<Uint8Array> {
-  return tapStream(body, {
-    onChunk: (length) => meter.add(length),
-    maxChunk: PIECE,
-    ...(signal ? { signal } : {}),
-  });
-}
 
 function toStream(source: Exclude<UploadSource, string>): {
   body: ReadableStream<Uint8Array>;
@@ -142,13 +94,19 @@ export async function uploadFrom(
       await writeStreamAt(at, files.open(source), kind.size, options);
       return;
     }
-    // A folder uploads its tree under this path (the same keys however often it is repeated).
+    // A folder uploads its tree under this path (the same keys however often it is repeated), as one
+    // transfer: the files are listed first, for progress against the whole tree's size.
+    const tree: { rel: string; file: string; size: number | undefined }[] = [];
     for await (const rel of files.walk(source)) {
-      const child = locate(path.joinpath(rel));
       const file = files.join(source, rel);
-      const size = await files.kind(file);
-      await writeStreamAt(child, files.open(file), size?.type === "file" ? size.size : undefined, options);
+      const found = await files.kind(file);
+      tree.push({ rel, file, size: found?.type === "file" ? found.size : undefined });
     }
+    const progress = new TreeProgress(sumOf(tree), options.onProgress);
+    for (const { rel, file, size } of tree) {
+      await writeStreamAt(locate(path.joinpath(rel)), files.open(file), size, progress.file(options));
+    }
+    progress.done();
   } catch (err) {
     throw typed(err, "uploadFrom", path, options.signal);
   }
@@ -176,15 +134,15 @@ export async function downloadTo(
       );
     const kind = await files.kind(target);
     if (!(await io.isFile(path, signalOnly(options))) && (await io.isDir(path, signalOnly(options)))) {
-      // A folder downloads its tree into the local folder.
-      for await (const entry of at.target.backend.list(at.target.key === "" ? "" : `${at.target.key}/`, {
-        delimiter: false,
-        ...(options.signal ? { signal: options.signal } : {}),
-      })) {
-        if (isCommonPrefix(entry) || entry.key.endsWith("/")) continue;
-        const rel = entry.key.slice(at.target.key === "" ? 0 : at.target.key.length + 1);
-        await downloadTo(path.joinpath(rel), files.join(target, ...rel.split("/")), options);
+      // A folder downloads its tree into the local folder, as one transfer (see uploadFrom).
+      const tree = await filesUnder(at, options);
+      const progress = new TreeProgress(sumOf(tree), options.onProgress);
+      for (const { key } of tree) {
+        const rel = key.slice(at.target.key === "" ? 0 : at.target.key.length + 1);
+        const file = files.join(target, ...rel.split("/"));
+        await downloadTo(path.joinpath(rel), file, progress.file(options));
       }
+      progress.done();
       return;
     }
     const file = kind?.type === "folder" ? files.join(target, path.name) : target;
@@ -244,16 +202,12 @@ export async function copyTo(
         uri: to.uri,
       });
     }
-    const keys: string[] = [];
-    for await (const entry of from.target.backend.list(prefix, {
-      delimiter: false,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })) {
-      if (isCommonPrefix(entry) || entry.key.endsWith("/")) continue;
-      if (intoItself && entry.key.startsWith(base)) continue;
-      keys.push(entry.key);
+    const tree = (await filesUnder(from, options)).filter((f) => !(intoItself && f.key.startsWith(base)));
+    const progress = new TreeProgress(sumOf(tree), options.onProgress);
+    for (const { key } of tree) {
+      await copyFile(from, key, to, base + key.slice(prefix.length), remove, progress.file(options));
     }
-    for (const key of keys) await copyFile(from, key, to, base + key.slice(prefix.length), remove, options);
+    progress.done();
     if (remove && from.target.backend.folders && (await io.isDir(path, signalOnly(options))))
       await deleteTree(path, signalOnly(options));
     return target;
@@ -295,6 +249,33 @@ async function copyFile(
   }
   if (remove && !(src === dst && src.rename)) await src.delete(fromKey, keepFolders(signal));
   options.onProgress?.({ loaded: written.size, total: written.size });
+}
+
+/**
+ * The files of a folder's tree (never `dir/` markers) with their sizes: the listing's, or for a
+ * backend whose listing leaves them out (a disk's) its `head`, asked only when progress is wanted.
+ */
+async function filesUnder(at: Located, options: PathTransferOptions): Promise<ListedObject[]> {
+  const files: ListedObject[] = [];
+  const { backend, key } = at.target;
+  const call = signalOnly(options);
+  for await (const entry of backend.list(key === "" ? "" : `${key}/`, { delimiter: false, ...call })) {
+    if (isCommonPrefix(entry) || entry.key.endsWith("/")) continue;
+    if (entry.size === undefined && options.onProgress) {
+      files.push({ key: entry.key, size: (await backend.head(entry.key, call)).size });
+    } else files.push(entry);
+  }
+  return files;
+}
+
+/** The total of the sizes, or undefined when one is unknown. */
+function sumOf(files: readonly { size?: number | undefined }[]): number | undefined {
+  let total = 0;
+  for (const { size } of files) {
+    if (size === undefined) return undefined;
+    total += size;
+  }
+  return total;
 }
 
 /** Only the signal of a transfer's options, for the checks it makes on the way. */
