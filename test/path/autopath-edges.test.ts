@@ -268,7 +268,9 @@ describe("folders moved or copied onto or into themselves", () => {
     return out.sort();
   }
 
-  async function onEveryBackend(job: (store: AutoStore) => Promise<void>): Promise<void> {
+  async function onEveryBackend(
+    job: (store: AutoStore, at: (root: string) => AutoStore) => Promise<void>,
+  ): Promise<void> {
     const { mkdtemp, rm } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
@@ -284,7 +286,15 @@ describe("folders moved or copied onto or into themselves", () => {
         await store.delete("g/").catch(() => undefined);
         await store.path("g/a.txt").writeText("a");
         await store.path("g/sub/b.txt").writeText("b");
-        await job(store);
+        // Another store on the same storage, at the same root or below it.
+        const at = (below: string) => {
+          const other = new AutoStore(below === "" ? root : `${root}/${below}`, {
+            options: new S3Options(server.options()),
+          });
+          stores.push(other);
+          return other;
+        };
+        await job(store, at);
       }
     } finally {
       await rm(base, { recursive: true, force: true });
@@ -318,6 +328,51 @@ describe("folders moved or copied onto or into themselves", () => {
         code: "INVALID_KEY",
       });
       expect(await tree(store)).toEqual(["g/a.txt=a", "g/sub/b.txt=b"]);
+    });
+  });
+
+  it("knows a file or folder by any of its names: onto itself through another store, it stays", async () => {
+    await onEveryBackend(async (store, at) => {
+      const twin = at("");
+      const inner = at("g");
+      await store.path("g/a.txt").moveTo(twin.path("g/a.txt"));
+      await store.path("g/a.txt").moveTo(inner.path("a.txt"));
+      await store.path("g").moveTo(twin.path("g"));
+      await store.path("g").copyTo(twin.path("g"));
+      expect(await tree(store)).toEqual(["g/a.txt=a", "g/sub/b.txt=b"]);
+      // Into its own subfolder through another name: refused, whole.
+      await expect(store.path("g").moveTo(inner.path("sub/deeper"))).rejects.toMatchObject({
+        code: "INVALID_KEY",
+      });
+      expect(await tree(store)).toEqual(["g/a.txt=a", "g/sub/b.txt=b"]);
+    });
+  });
+
+  it("refuses to move or copy a folder onto a folder it lies in, and changes nothing", async () => {
+    await onEveryBackend(async (store, at) => {
+      await store.path("g/sub/sub/b.txt").writeText("deeper");
+      const before = await tree(store);
+      for (const attempt of [
+        () => store.path("g/sub").moveTo(store.path("g")),
+        () => store.path("g/sub").copyTo(store.path("g")),
+        () => store.path("g/sub").copyTo(at("").path("")),
+      ]) {
+        await expect(attempt()).rejects.toMatchObject({ code: "INVALID_KEY" });
+      }
+      expect(await tree(store)).toEqual(before);
+    });
+  });
+
+  it("leaves in the source a file written into it while it moves", async () => {
+    await onEveryBackend(async (store) => {
+      let late: Promise<unknown> | undefined;
+      await store.path("g").moveTo(store.path("h"), {
+        onProgress: () => {
+          late ??= store.path("g/late.txt").writeText("late");
+        },
+      });
+      await late;
+      expect(await tree(store)).toEqual(["g/late.txt=late", "h/a.txt=a", "h/sub/b.txt=b"]);
     });
   });
 

@@ -1,7 +1,7 @@
 /**
  * AutoPath: pathlib's habits over every backend. The arithmetic is pure and synchronous (`pure.ts`);
  * each I/O method is one line that hands the path's location to `io.ts`, `folders.ts` or
- * `transfers.ts`, which load on the first I/O call: a store that never uses `store.path()` for I/O
+ * `transfers.ts` and `copy.ts`, which load on the first I/O call: a store that never uses `store.path()` for I/O
  * does not ship them.
  */
 import type { Progress } from "../backend.js";
@@ -36,6 +36,7 @@ import type { DownloadTarget, UploadSource } from "./transfers.js";
 const loadIo = () => import("./io.js");
 const loadFolders = () => import("./folders.js");
 const loadTransfers = () => import("./transfers.js");
+const loadCopies = () => import("./copy.js");
 
 /** Options of `new AutoPath(path, init)`. */
 export interface AutoPathInit {
@@ -270,12 +271,12 @@ export class AutoPath {
   /** Copies the file (or the folder's whole tree) to `target`; returns the target. */
   copyTo(target: string | AutoPath, options?: PathTransferOptions): Promise<AutoPath> {
     const to = this.#target(target);
-    return loadTransfers().then((m) => m.copyTo(this, to, false, options));
+    return loadCopies().then((m) => m.copyTo(this, to, false, options));
   }
   /** Moves the file (or the folder's whole tree) to `target`; returns the target. */
   moveTo(target: string | AutoPath, options?: PathTransferOptions): Promise<AutoPath> {
     const to = this.#target(target);
-    return loadTransfers().then((m) => m.copyTo(this, to, true, options));
+    return loadCopies().then((m) => m.copyTo(this, to, true, options));
   }
   /** Streams a local file or folder (Node), a Node `Readable`, a web `ReadableStream` or a `Blob` here. */
   uploadFrom(source: UploadSource, options?: PathTransferOptions & { size?: number }): Promise<void> {

@@ -142,20 +142,30 @@ export const deleteTree = (path: AutoPath, o: PathCallOptions = {}) =>
     }
     removed += await deletePrefix(backend, folderPrefix(key), keepFolders(o));
     if (backend.folders && key !== "" && (await backend.folders.isFolder(key, o))) {
-      await removeEmptyTree(at, o);
+      await removeEmptyFolders(at, o, false);
       removed++;
     }
     if (removed === 0) throw new KeyNotFoundError(`not found: ${at.uri}`, context(at));
   });
 
-/** Removes a disk folder whose files are gone: its empty sub-folders first. */
-async function removeEmptyTree(at: Located, o: PathCallOptions): Promise<void> {
+/**
+ * Removes the folders of a disk tree whose files are gone, deepest first, the tree's own folder last
+ * (never the root). `keepFilled`: a folder that holds a file (one a writer put there meanwhile)
+ * stays, with its parents; otherwise it is a `DirectoryNotEmptyError`.
+ */
+export async function removeEmptyFolders(at: Located, o: PathCallOptions, keepFilled = true): Promise<void> {
   const folders = at.target.backend.folders;
-  if (!folders) return;
+  if (!folders || !(await folders.isFolder(at.target.key, o))) return;
   const subfolders: string[] = [];
   for await (const entry of at.target.backend.list(folderPrefix(at.target.key), { ...o, delimiter: true })) {
     if (isCommonPrefix(entry)) subfolders.push(entry.prefix.replace(/\/$/, ""));
   }
-  for (const sub of subfolders) await removeEmptyTree({ ...at, target: { ...at.target, key: sub } }, o);
-  await folders.removeFolder(at.target.key, o);
+  for (const sub of subfolders) {
+    await removeEmptyFolders({ ...at, target: { ...at.target, key: sub } }, o, keepFilled);
+  }
+  if (at.target.key === "") return;
+  await folders.removeFolder(at.target.key, o).catch((err: unknown) => {
+    const gone = err instanceof KeyNotFoundError;
+    if (!(gone || (keepFilled && err instanceof DirectoryNotEmptyError))) throw err;
+  });
 }

@@ -1,13 +1,12 @@
 /**
- * AutoPath's transfers: copy/move across backends, uploads from local files and streams, downloads
- * to local files and streams. Bodies stream (nothing holds a whole file); progress is counted on the
- * bytes as they pass, reported at least every 1 MiB or 250 ms and once at the end.
+ * AutoPath's uploads (from local files, folders and streams) and downloads (to local files, folders
+ * and streams); `copy.ts` holds copies and moves. Bodies stream (nothing holds a whole file);
+ * progress is counted on the bytes as they pass, at least every 1 MiB or 250 ms and once at the end.
  */
 import { isCommonPrefix, type ListedObject, type ObjectMeta } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
-import { deleteTree, keepFolders } from "./folders.js";
 import * as io from "./io.js";
 import { type Located, locate, OPTION_FIELDS, typed } from "./io.js";
 import { localFiles } from "./local-files.js";
@@ -170,92 +169,11 @@ async function readInto(
   meter.done();
 }
 
-/** Copies (or moves) a file or a folder's tree to `target`, streaming across backends. */
-export async function copyTo(
-  path: AutoPath,
-  target: AutoPath,
-  remove: boolean,
-  options: PathTransferOptions = {},
-): Promise<AutoPath> {
-  const action = remove ? "moveTo" : "copyTo";
-  try {
-    checkCallOptions(`AutoPath.${action}`, options, OPTION_FIELDS[action]);
-    const from = locate(path);
-    const to = locate(target);
-    const sameBackend = from.target.backend === to.target.backend;
-    // Onto itself: nothing to do (a move must not delete what it would have moved).
-    if (sameBackend && from.target.key === to.target.key) return target;
-    if (await io.isFile(path, signalOnly(options))) {
-      await copyFile(from, from.target.key, to, to.target.key, remove, options);
-      return target;
-    }
-    if (!(await io.isDir(path, signalOnly(options))))
-      throw new KeyNotFoundError(`${action}: not found: ${from.uri}`, { key: from.storeKey, uri: from.uri });
-    const prefix = from.target.key === "" ? "" : `${from.target.key}/`;
-    const base = to.target.key === "" ? "" : `${to.target.key}/`;
-    // A folder into its own subfolder: a move would delete its own copy; a copy leaves out what lies
-    // under the target (earlier copies), so doing it again gives the same tree, never a nested one.
-    const intoItself = sameBackend && to.target.key.startsWith(prefix);
-    if (intoItself && remove) {
-      throw new InvalidKeyError(`moveTo ${to.uri}: a folder cannot be moved into itself (${from.uri})`, {
-        key: to.storeKey,
-        uri: to.uri,
-      });
-    }
-    const tree = (await filesUnder(from, options)).filter((f) => !(intoItself && f.key.startsWith(base)));
-    const progress = new TreeProgress(sumOf(tree), options.onProgress);
-    for (const { key } of tree) {
-      await copyFile(from, key, to, base + key.slice(prefix.length), remove, progress.file(options));
-    }
-    progress.done();
-    if (remove && from.target.backend.folders && (await io.isDir(path, signalOnly(options))))
-      await deleteTree(path, signalOnly(options));
-    return target;
-  } catch (err) {
-    throw typed(err, action, path, options.signal);
-  }
-}
-
-async function copyFile(
-  from: Located,
-  fromKey: string,
-  to: Located,
-  toKey: string,
-  remove: boolean,
-  options: PathTransferOptions,
-): Promise<void> {
-  if (toKey === "") throw new IsADirectoryError(`copy to ${to.uri}: it is a folder`, { uri: to.uri });
-  if (fromKey === toKey && from.target.backend === to.target.backend) return;
-  const src = from.target.backend;
-  const dst = to.target.backend;
-  const signal = options.signal ? { signal: options.signal } : {};
-  let written: ObjectMeta;
-  if (src === dst && remove && src.rename) written = await src.rename(fromKey, toKey, keepFolders(signal));
-  else if (src === dst) written = await src.copy(fromKey, toKey, signal);
-  else {
-    const server = await dst.copyFrom?.(src, fromKey, toKey, signal);
-    if (server) written = server;
-    else {
-      // Streamed through the meter: progress as the bytes pass, whatever the destination reports.
-      const source = await src.read(fromKey, signal);
-      const meter = new ProgressMeter(source.meta.size, options.onProgress);
-      written = await dst.write(toKey, metered(source.stream(), meter, options.signal), {
-        ...signal,
-        size: source.meta.size,
-        ...(source.meta.contentType ? { contentType: source.meta.contentType } : {}),
-      });
-      throwIfAborted(options.signal);
-    }
-  }
-  if (remove && !(src === dst && src.rename)) await src.delete(fromKey, keepFolders(signal));
-  options.onProgress?.({ loaded: written.size, total: written.size });
-}
-
 /**
  * The files of a folder's tree (never `dir/` markers) with their sizes: the listing's, or for a
  * backend whose listing leaves them out (a disk's) its `head`, asked only when progress is wanted.
  */
-async function filesUnder(at: Located, options: PathTransferOptions): Promise<ListedObject[]> {
+export async function filesUnder(at: Located, options: PathTransferOptions): Promise<ListedObject[]> {
   const files: ListedObject[] = [];
   const { backend, key } = at.target;
   const call = signalOnly(options);
@@ -269,7 +187,7 @@ async function filesUnder(at: Located, options: PathTransferOptions): Promise<Li
 }
 
 /** The total of the sizes, or undefined when one is unknown. */
-function sumOf(files: readonly { size?: number | undefined }[]): number | undefined {
+export function sumOf(files: readonly { size?: number | undefined }[]): number | undefined {
   let total = 0;
   for (const { size } of files) {
     if (size === undefined) return undefined;
@@ -279,6 +197,6 @@ function sumOf(files: readonly { size?: number | undefined }[]): number | undefi
 }
 
 /** Only the signal of a transfer's options, for the checks it makes on the way. */
-function signalOnly(options: PathTransferOptions): { signal?: AbortSignal } {
+export function signalOnly(options: PathTransferOptions): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
 }
