@@ -376,6 +376,24 @@ describe("folders moved or copied onto or into themselves", () => {
     });
   });
 
+  it("ends with loaded === total, the bytes that passed, when the size hint was wrong", async () => {
+    const MiB = 1024 * 1024;
+    for (const [hint, real] of [
+      [5000, 3 * MiB],
+      [5 * MiB, 3 * MiB],
+    ] as const) {
+      const events: Array<{ loaded: number; total?: number }> = [];
+      const p = new AutoPath(`memory://autopath-edges/hint-${hint}.bin`);
+      const body = new Blob([new Uint8Array(real).fill(3)]).stream();
+      await p.uploadFrom(body, { size: hint, onProgress: (e) => events.push({ ...e }) });
+      expect(events.at(-1)).toEqual({ loaded: real, total: real });
+      expect(events.filter((e) => e.loaded === real && e.total === real)).toHaveLength(1);
+      // No event claims a total smaller than what has passed.
+      expect(events.every((e) => e.total === undefined || e.total >= e.loaded)).toBe(true);
+      expect((await p.stat()).size).toBe(real);
+    }
+  });
+
   it("reports a transfer's end once when its size is a whole number of MiB", async () => {
     const MiB = 1024 * 1024;
     const bytes = new Uint8Array(2 * MiB).fill(7);

@@ -23,18 +23,20 @@ export class ProgressMeter {
   add(n: number): void {
     this.loaded += n;
     // The end is `done`'s to report (once), even when the last chunk lands on a step.
-    if (!this.report || (this.total !== undefined && this.loaded >= this.total)) return;
+    if (!this.report || this.loaded === this.total) return;
     const now = Date.now();
     if (this.loaded - this.#reported >= PROGRESS_STEP || now - this.#at >= INTERVAL_MS) {
       this.#reported = this.loaded;
       this.#at = now;
-      this.report({ loaded: this.loaded, total: this.total });
+      // Past a size hint that was too small, the total is not known until the end.
+      const total = this.total !== undefined && this.loaded < this.total ? this.total : undefined;
+      this.report({ loaded: this.loaded, total });
     }
   }
 
-  /** The final event: `loaded === total`. */
+  /** The final event: `loaded === total`, the bytes that passed (whatever size was announced). */
   done(): void {
-    this.report?.({ loaded: this.loaded, total: this.total ?? this.loaded });
+    this.report?.({ loaded: this.loaded, total: this.loaded });
   }
 }
 
