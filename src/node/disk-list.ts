@@ -1,7 +1,9 @@
 /**
  * Listings of the disk backend: a depth-first walk that yields keys in lexicographic order, with
  * temporary files of in-flight writes left out (and those of dead writers swept), and symbolic links
- * followed only to files inside the root.
+ * followed only to files inside the root. A listing whose prefix runs through a link out of the root
+ * lists nothing, and reads and sweeps nothing there: the folder it starts in is checked once (the
+ * folders it walks into are real folders under it, never links).
  *
  * Yielding in key order means a folder's keys cannot be yielded before the folders that sort ahead of
  * it are done, so a walk that read each folder only when it got there would wait on the disk once per
@@ -15,7 +17,7 @@ import * as path from "node:path";
 import type { CommonPrefix, ListedObject, ListOptions, ObjectMeta } from "../core/backend.js";
 import { throwIfAborted } from "../core/errors.js";
 import { TEMP_PREFIX, validatePrefix } from "../core/keys.js";
-import { isInside } from "./disk-root.js";
+import { isFolderInsideSync, isInside } from "./disk-root.js";
 
 // A temporary file untouched for this long belongs to a writer that died (every write appends to its
 // temporary file as the bytes arrive, which updates its time): listings remove it.
@@ -70,6 +72,10 @@ export async function* listDiskPages(
   const realRoot = await disk.realRoot();
   if (realRoot === undefined) return;
   throwIfAborted(options.signal);
+  // The folder the prefix names may lie under a link out of the root: then nothing there is read or
+  // swept. One check per listing (the root's own folder needs none); the folders the walk enters
+  // below it are real folders, never links.
+  if (folder !== "" && !startsInside(disk, realRoot, folder)) return;
   const reader = new FolderReader(disk, realRoot, !options.delimiter);
   let page: Array<ListedObject | CommonPrefix> = [];
   // An explicit stack, not nested generators, which would cost every key one more promise per level.
@@ -115,6 +121,15 @@ export async function* listDiskPages(
     }
   }
   if (page.length > 0) yield page;
+}
+
+/** True when the folder a listing starts in exists and its real path is the root or lies inside it. */
+function startsInside(disk: ListingDisk, realRoot: string, folder: string): boolean {
+  try {
+    return isFolderInsideSync(realRoot, path.join(disk.directory, folder));
+  } catch (err) {
+    throw disk.mapError(err, "list", folder);
+  }
 }
 
 /** Reads folders for one listing, ahead of the walk (see the module comment). */
