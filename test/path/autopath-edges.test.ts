@@ -111,6 +111,24 @@ describe("AutoPath edges", () => {
     })();
     expect(isAutoStoreError(err, "INVALID_KEY")).toBe(true);
   });
+
+  it("refuses the patterns glob refuses in rglob too (empty, absolute, backslashes)", async () => {
+    const folder = new AutoPath("memory://autopath-edges/globbed");
+    await folder.joinpath("a", "x.txt").writeText("x");
+    const all = async (found: AsyncIterable<AutoPath>) => {
+      const out: string[] = [];
+      for await (const f of found) out.push(String(f));
+      return out;
+    };
+    for (const bad of ["", "/x.txt", "a\\x.txt"]) {
+      await expect(all(folder.glob(bad))).rejects.toMatchObject({ code: "INVALID_KEY" });
+      await expect(all(folder.rglob(bad))).rejects.toMatchObject({
+        code: "INVALID_KEY",
+        message: expect.stringContaining("rglob"),
+      });
+    }
+    expect(await all(folder.rglob("*.txt"))).toEqual(["memory://autopath-edges/globbed/a/x.txt"]);
+  });
 });
 
 describe("progress of memory reads", () => {

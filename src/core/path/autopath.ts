@@ -250,7 +250,7 @@ export class AutoPath {
   }
   /** `glob("**\/" + pattern)`: matching files at any depth. */
   async *rglob(pattern: string, options?: PathCallOptions): AsyncIterable<AutoPath> {
-    yield* (await loadFolders()).glob(this, `**/${pattern}`, options);
+    yield* (await loadFolders()).glob(this, pattern, options, true);
   }
   /** Makes the folder on disk; on object stores checks and writes nothing (a prefix needs no making). */
   mkdir(options?: PathCallOptions & { parents?: boolean; existOk?: boolean }): Promise<void> {

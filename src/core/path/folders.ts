@@ -58,18 +58,25 @@ export async function* iterdir(path: AutoPath, o?: PathCallOptions): AsyncIterab
   }
 }
 
-export async function* glob(path: AutoPath, pattern: string, o?: PathCallOptions): AsyncIterable<AutoPath> {
+/** Files under `path` matching `pattern`; `recursive` (rglob): at any depth, as `**\/pattern`. */
+export async function* glob(
+  path: AutoPath,
+  pattern: string,
+  o?: PathCallOptions,
+  recursive = false,
+): AsyncIterable<AutoPath> {
+  const call = recursive ? "rglob" : "glob";
   try {
-    checkCallOptions("AutoPath.glob", o);
+    checkCallOptions(`AutoPath.${call}`, o);
     const at = locate(path);
     if (typeof pattern !== "string" || pattern === "" || pattern.startsWith("/") || pattern.includes("\\")) {
       throw new InvalidKeyError(
-        `glob ${at.uri}: invalid pattern ${JSON.stringify(pattern)}: a non-empty relative pattern without backslashes`,
+        `${call} ${at.uri}: invalid pattern ${JSON.stringify(pattern)}: a non-empty relative pattern without backslashes`,
         context(at),
       );
     }
     const prefix = folderPrefix(at.target.key);
-    const compiled = compileGlob(prefix + pattern);
+    const compiled = compileGlob(prefix + (recursive ? `**/${pattern}` : pattern));
     for await (const entry of at.target.backend.list(compiled.prefix, {
       signal: o?.signal,
       delimiter: compiled.shallow,
@@ -78,7 +85,7 @@ export async function* glob(path: AutoPath, pattern: string, o?: PathCallOptions
       yield path.joinpath(entry.key.slice(prefix.length));
     }
   } catch (err) {
-    throw typed(err, "glob", path, o?.signal);
+    throw typed(err, call, path, o?.signal);
   }
 }
 
