@@ -11,6 +11,7 @@ import {
   AutoStoreError,
   BackendError,
   DirectoryNotEmptyError,
+  InvalidKeyError,
   KeyNotFoundError,
   NotADirectoryError,
   PermissionDeniedError,
@@ -61,6 +62,11 @@ export function diskFolders(disk: DiskLike, root: DiskRoot): FolderOps {
       case "EEXIST_NOTEMPTY":
         return new DirectoryNotEmptyError(
           `${action} ${where}: the folder is not empty; delete() removes it with its contents`,
+          context(key, err),
+        );
+      case "ENAMETOOLONG":
+        return new InvalidKeyError(
+          `${action} ${where}: a segment is longer than this file system allows (${code})`,
           context(key, err),
         );
       case "EACCES":

@@ -32,6 +32,7 @@ import {
   AutoStoreError,
   BackendError,
   describeCause,
+  InvalidKeyError,
   IsADirectoryError,
   KeyNotFoundError,
   NotADirectoryError,
@@ -510,6 +511,12 @@ export class DiskBackend implements Backend {
         return new KeyNotFoundError(`not found: ${this.uri(key)}`, context);
       case "EISDIR":
         return this.#notFound(key, "it is a folder");
+      case "ENAMETOOLONG":
+        // Keys may be 1024 bytes; a file system's names are shorter (255 bytes a segment on most).
+        return new InvalidKeyError(
+          `${action} ${this.uri(key)}: a segment is longer than this file system allows (${code})`,
+          context,
+        );
       case "EACCES":
       case "EPERM":
       case "EROFS":

@@ -206,3 +206,23 @@ describe("disk: a store whose root was removed", () => {
     expect(existsSync(join(outside, "new.txt"))).toBe(false);
   });
 });
+
+describe("names longer than the file system allows", () => {
+  it("are InvalidKeyError on every call, naming the key, and nothing is written", async () => {
+    const store = new AutoStore(root);
+    const name = `${"n".repeat(300)}.txt`;
+    for (const call of [
+      () => store.path(name).writeText("x"),
+      () => store.set(name, "x"),
+      () => store.get(name),
+      () => store.path(name).exists(),
+      () => store.path(`${"d".repeat(300)}/x.txt`).writeText("x"),
+    ]) {
+      await expect(call()).rejects.toMatchObject({
+        code: "INVALID_KEY",
+        message: /longer than this file system allows/,
+      });
+    }
+    expect(await store.keys().next()).toMatchObject({ done: true });
+  });
+});

@@ -255,6 +255,30 @@ describe("folders on disk are the user's: AutoPath leaves the ones it empties", 
   });
 });
 
+describe("downloads to local paths", () => {
+  it("puts the file into a folder a trailing slash names, made if missing; a file in the way is NotADirectoryError", async () => {
+    const { mkdtemp, readdir, readFile, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const base = await mkdtemp(join(tmpdir(), "autopath-down-"));
+    try {
+      const p = new AutoPath("memory://autopath-edges/down/report.txt");
+      await p.writeText("r");
+      await p.downloadTo(join(base, "made", "later") + "/");
+      expect(await readFile(join(base, "made", "later", "report.txt"), "utf8")).toBe("r");
+      await writeFile(join(base, "plain"), "a file");
+      const err = await p.downloadTo(join(base, "plain", "inside.txt")).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: "NOT_A_DIRECTORY", key: join(base, "plain", "inside.txt") });
+      expect((await readdir(base)).sort()).toEqual(["made", "plain"]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("a source that fails mid-upload", () => {
   it("rejects with an AutoStoreError naming the destination's key and URI, its cause attached", async () => {
     const p = new AutoPath("memory://autopath-edges/failing-source.bin");

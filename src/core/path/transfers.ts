@@ -144,7 +144,9 @@ export async function downloadTo(
       progress.done();
       return;
     }
-    const file = kind?.type === "folder" ? files.join(target, path.name) : target;
+    // Into a folder: one that exists, or one a trailing separator names (made if missing).
+    const intoFolder = kind?.type === "folder" || target.endsWith("/") || target.endsWith("\\");
+    const file = intoFolder ? files.join(target, path.name) : target;
     await readInto(at, options, (body) =>
       files.write(file, body, options.signal ? { signal: options.signal } : {}),
     );
