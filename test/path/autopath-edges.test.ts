@@ -264,7 +264,7 @@ describe("downloads to local paths", () => {
     try {
       const p = new AutoPath("memory://autopath-edges/down/report.txt");
       await p.writeText("r");
-      await p.downloadTo(join(base, "made", "later") + "/");
+      await p.downloadTo(`${join(base, "made", "later")}/`);
       expect(await readFile(join(base, "made", "later", "report.txt"), "utf8")).toBe("r");
       await writeFile(join(base, "plain"), "a file");
       const err = await p.downloadTo(join(base, "plain", "inside.txt")).then(
