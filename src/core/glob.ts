@@ -34,7 +34,7 @@ export interface Glob {
  */
 export function compileGlob(pattern: string, options: { recursive?: boolean } = {}): Glob {
   const parser = new Parser(pattern);
-  const source = parser.sequence(false);
+  const source = parser.compile();
   const regex = new RegExp(`^(?:${source})$`, "su");
   let magicAt = parser.firstMagic ?? pattern.length;
   // A listing prefix is checked as a key: a partial last segment `.` or `..` (from `.?` or `..*`,
@@ -62,9 +62,34 @@ export function compileGlob(pattern: string, options: { recursive?: boolean } = 
 const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/gu, "\\$&");
 const escapeClass = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/-]/gu, "\\$&");
 
+/** A piece of a pattern, before {@link Parser.compile} joins the pieces into one expression. */
+type Token =
+  /**
+   * Matches exactly `length` characters (code points), none of them `/` unless `slash`: a literal
+   * character, `?`, a class, or a brace group whose alternatives are all such and of one length.
+   */
+  | { kind: "fixed"; source: string; length: number; slash: boolean }
+  /** `*` (or a `**` that is not a whole segment): any run within a segment. */
+  | { kind: "star" }
+  /** A whole `**` and the `/` after it: any number of whole segments. */
+  | { kind: "globstar" }
+  /** Anything else: `**` ending the pattern, `a/**`, a brace group of other alternatives. */
+  | { kind: "other"; source: string };
+
+/** What a joined piece is, for the second pass of {@link Parser.compile}. */
+interface Unit {
+  /** `local`: matches within one segment (no `/`); `slash`: a literal `/`. */
+  kind: "local" | "slash" | "globstar" | "other";
+  source: string;
+}
+
+const STAR = "[^/]*";
+const GLOBSTAR = "(?:[^/]*/)*";
+
 class Parser {
   readonly #p: string;
   #i = 0;
+  #groups = 0;
   /** Where the first wildcard, class or brace group starts (undefined: the pattern is literal). */
   firstMagic: number | undefined;
 
@@ -72,9 +97,86 @@ class Parser {
     this.#p = pattern;
   }
 
-  /** Parses until the end, or (in a brace group) until the `,` or `}` that ends the alternative. */
-  sequence(inBraces: boolean): string {
+  /** The whole pattern's regular expression source (without anchors). */
+  compile(): string {
+    return this.#join(this.#sequence(false));
+  }
+
+  /**
+   * Joins a sequence's tokens, turning a wildcard into an atomic group where that is exact, as
+   * CPython's `fnmatch.translate` (Lib/fnmatch.py) does for every `*` but the last: with a greedy
+   * `[^/]*` per star the engine retries every split of a segment among the stars, so `*a*a*a…*b`
+   * against `aaaa…` takes time growing with the key's length to the power of the number of stars
+   * (a denial of service); `**` segments likewise among the folders. JavaScript has no atomic group
+   * `(?>…)`: a lookahead (never backtracked into) capturing what it saw, and a backreference
+   * consuming it, is one (CPython's emulation before 3.11: `(?=(?P<gN>.*?fixed))(?P=gN)`).
+   *
+   * An atomic wildcard takes the shortest run before what follows it, and that is as good as any
+   * longer one (the wildcard after takes up the difference) in two cases:
+   *
+   * - `*` F `*`, F fixed tokens: F matches a fixed length, so from a leftmost place it ends no
+   *   later, and the text in between holds no `/` for the next `*` (F does not match `/`, or its
+   *   first literal `/` pins F to one place);
+   * - `**` F `**` (both whole segments, with their `/`), F empty or segment-local tokens ending with
+   *   a literal `/`: F spans a fixed number of segments, so from a leftmost folder it ends no later,
+   *   on a segment boundary, and the whole segments in between are the next `**`'s.
+   *
+   * Elsewhere (before a brace group of alternatives of different lengths, `a/**`, or the last
+   * wildcard) the plain, backtracking form stays; it backtracks over that one wildcard only.
+   */
+  #join(tokens: Token[]): string {
+    // First pass: `*` F `*`.
+    const units: Unit[] = [];
+    for (let i = 0; i < tokens.length; ) {
+      const t = tokens[i] as Token;
+      if (t.kind !== "star") {
+        units.push(unitOf(t));
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < tokens.length && tokens[j]?.kind === "fixed") j++;
+      if (j > i + 1 && tokens[j]?.kind === "star") {
+        const fixed = tokens.slice(i + 1, j).map((x) => unitOf(x).source);
+        units.push({ kind: "local", source: this.#atomic("[^/]*?", fixed.join("")) });
+        i = j;
+      } else {
+        units.push({ kind: "local", source: STAR });
+        i++;
+      }
+    }
+    // Second pass: `**/` F `**/`, each `**` a whole segment.
     let out = "";
+    for (let i = 0; i < units.length; ) {
+      const u = units[i] as Unit;
+      if (u.kind !== "globstar") {
+        out += u.source;
+        i++;
+        continue;
+      }
+      let j = i + 1;
+      while (j < units.length && (units[j]?.kind === "local" || units[j]?.kind === "slash")) j++;
+      if (units[j]?.kind === "globstar" && (j === i + 1 || units[j - 1]?.kind === "slash")) {
+        const between = units.slice(i + 1, j).map((x) => x.source);
+        out += this.#atomic("(?:[^/]*/)*?", between.join(""));
+        i = j;
+      } else {
+        out += GLOBSTAR;
+        i++;
+      }
+    }
+    return out;
+  }
+
+  /** The atomic group `(?>lazy fixed)`, emulated (see {@link Parser.#join}). */
+  #atomic(lazy: string, fixed: string): string {
+    const name = `g${++this.#groups}`;
+    return `(?=(?<${name}>${lazy}${fixed}))\\k<${name}>`;
+  }
+
+  /** Parses until the end, or (in a brace group) until the `,` or `}` that ends the alternative. */
+  #sequence(inBraces: boolean): Token[] {
+    const out: Token[] = [];
     const p = this.#p;
     // Literal `{`s (no comma) opened inside a group: their `}` is literal too, as #braceEnd counted it.
     let literalBraces = 0;
@@ -92,10 +194,10 @@ class Parser {
         const whole =
           end - at >= 2 && (at === 0 || p[at - 1] === "/") && (end === p.length || p[end] === "/");
         // A whole `**` at the end is the whole pattern: `a/**` is handled at its `/`.
-        if (!whole) out += "[^/]*";
-        else if (end === p.length) out += ".*";
+        if (!whole) out.push({ kind: "star" });
+        else if (end === p.length) out.push({ kind: "other", source: ".*" });
         else {
-          out += "(?:[^/]*/)*";
+          out.push({ kind: "globstar" });
           this.#i = end + 1; // the `/` after `**` is part of it
         }
         continue;
@@ -103,13 +205,13 @@ class Parser {
       if (c === "/" && p.slice(at + 1) === "**" && !inBraces) {
         // `a/**` takes in `a` itself, as `**/x` takes in `x`: the literal prefix stops before the `/`.
         this.#magic(at);
-        out += "(?:/.*)?";
+        out.push({ kind: "other", source: "(?:/.*)?" });
         this.#i = p.length;
         continue;
       }
       if (c === "?") {
         this.#magic(at);
-        out += "[^/]";
+        out.push({ kind: "fixed", source: "[^/]", length: 1, slash: false });
         this.#i++;
         continue;
       }
@@ -117,7 +219,7 @@ class Parser {
         const cls = this.#class(at);
         if (cls) {
           this.#magic(at);
-          out += cls.source;
+          out.push({ kind: "fixed", source: cls.source, length: 1, slash: false });
           this.#i = cls.end;
           continue;
         }
@@ -125,21 +227,35 @@ class Parser {
       if (c === "{" && this.#braceEnd(at) !== undefined) {
         this.#magic(at);
         this.#i++;
-        const alternatives: string[] = [];
+        const alternatives: Token[][] = [];
         for (;;) {
-          alternatives.push(this.sequence(true));
+          alternatives.push(this.#sequence(true));
           const stop = p[this.#i];
           this.#i++;
           if (stop === "}") break;
         }
-        out += `(?:${alternatives.join("|")})`;
+        out.push(this.#braces(alternatives));
         continue;
       }
       const cp = String.fromCodePoint(p.codePointAt(at) as number);
-      out += escapeRegex(cp);
+      out.push({ kind: "fixed", source: escapeRegex(cp), length: 1, slash: cp === "/" });
       this.#i += cp.length;
     }
     return out;
+  }
+
+  /** A brace group: fixed when every alternative is fixed tokens of one total length, without `/`. */
+  #braces(alternatives: Token[][]): Token {
+    const source = `(?:${alternatives.map((a) => this.#join(a)).join("|")})`;
+    const lengths = alternatives.map((a) =>
+      a.every((t) => t.kind === "fixed" && !t.slash)
+        ? a.reduce((sum, t) => sum + (t.kind === "fixed" ? t.length : 0), 0)
+        : -1,
+    );
+    const length = lengths[0] as number;
+    if (length >= 0 && lengths.every((l) => l === length))
+      return { kind: "fixed", source, length, slash: false };
+    return { kind: "other", source };
   }
 
   #magic(at: number): void {
@@ -194,5 +310,19 @@ class Parser {
       } else if (c === "," && depth === 1) comma = true;
     }
     return undefined;
+  }
+}
+
+/** A token joined as it is (a `*` or `**` here is one that stays plain). */
+function unitOf(t: Token): Unit {
+  switch (t.kind) {
+    case "fixed":
+      return { kind: t.slash ? "slash" : "local", source: t.source };
+    case "star":
+      return { kind: "local", source: STAR };
+    case "globstar":
+      return { kind: "globstar", source: GLOBSTAR };
+    case "other":
+      return { kind: "other", source: t.source };
   }
 }

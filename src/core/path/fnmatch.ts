@@ -16,7 +16,9 @@ export function fnmatch(name: string, pattern: string): boolean {
   return re.test(name);
 }
 
-const SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
+// What `escapeChar` escapes: the syntax characters and `/`, the only identity escapes the `u` flag
+// allows (`\-` is valid inside a class only, and outside one `-` means itself).
+const SPECIAL = /[.*+?^${}()|[\]\\/]/g;
 
 function escapeChar(c: string): string {
   return c.replace(SPECIAL, "\\$&");
@@ -26,34 +28,65 @@ function escapeInSet(s: string): string {
   return s.replace(/[\\\]-]/g, "\\$&");
 }
 
+/** A `*` among the pieces {@link translate} joins. */
+const STAR = Symbol("star");
+
+/**
+ * The pattern's regular expression source. Every piece but a `*` matches exactly one character,
+ * which is what makes the atomic groups below exact.
+ */
 function translate(pat: string): string {
   const chars = [...pat];
   const n = chars.length;
-  let out = "";
+  const pieces: (string | typeof STAR)[] = [];
   let i = 0;
-  let lastStar = false;
   while (i < n) {
     const c = chars[i] as string;
     i++;
     if (c === "*") {
-      if (!lastStar) out += "[^]*";
-      lastStar = true;
-      continue;
-    }
-    lastStar = false;
-    if (c === "?") out += "[^]";
+      if (pieces.at(-1) !== STAR) pieces.push(STAR);
+    } else if (c === "?") pieces.push("[^]");
     else if (c === "[") {
       let j = i;
       if (j < n && chars[j] === "!") j++;
       if (j < n && chars[j] === "]") j++;
       while (j < n && chars[j] !== "]") j++;
       if (j >= n) {
-        out += "\\[";
+        pieces.push("\\[");
         continue;
       }
-      out += set(chars.slice(i, j));
+      pieces.push(set(chars.slice(i, j)));
       i = j + 1;
-    } else out += escapeChar(c);
+    } else pieces.push(escapeChar(c));
+  }
+  return joinPieces(pieces);
+}
+
+/**
+ * Joins the pieces, turning every `*` but the last into an atomic group, as CPython's
+ * `fnmatch.translate` (Lib/fnmatch.py) does: a greedy `[^]*` per star lets the engine retry every
+ * split of the name among the stars, so `*a*a*a…*b` against `aaaa…` takes time growing with the
+ * name's length to the power of the number of stars (a denial of service). Between two stars the
+ * pieces match a fixed number of characters, so the leftmost place they match is as good as any
+ * other (a later star takes up the difference): each `*` before them takes the shortest run
+ * (`[^]*?`) and is never retried. JavaScript has no atomic group `(?>…)`; a lookahead, which is
+ * never backtracked into, capturing what it saw and a backreference consuming it, is the same
+ * (CPython's emulation before 3.11: `(?=(?P<gN>.*?fixed))(?P=gN)`). The last `*` stays greedy.
+ */
+function joinPieces(pieces: (string | typeof STAR)[]): string {
+  let out = "";
+  let group = 0;
+  let i = 0;
+  while (i < pieces.length && pieces[i] !== STAR) out += pieces[i++] as string;
+  while (i < pieces.length) {
+    i++; // the star
+    let fixed = "";
+    while (i < pieces.length && pieces[i] !== STAR) fixed += pieces[i++] as string;
+    if (i === pieces.length) out += `[^]*${fixed}`;
+    else {
+      group++;
+      out += `(?=(?<g${group}>[^]*?${fixed}))\\k<g${group}>`;
+    }
   }
   return out;
 }
