@@ -72,8 +72,8 @@ export interface ReadOptions extends CallOptions {
   ifMatch?: string;
   onProgress?: (progress: Progress) => void;
   /**
-   * Ask the storage itself, whatever a cache in front of it holds (a kept copy is revalidated with its
-   * ETag); a whole read keeps what it got, so later reads never serve an older value.
+   * Ask the storage itself, whatever a cache in front of it holds (one plain request); a whole read
+   * keeps what it got, so later reads never serve an older value.
    */
   ignoreCache?: boolean;
 }

@@ -22,8 +22,9 @@ export interface GetOptions {
   /** Decode with this format's handler whatever the file's extension (`"parquet"`, `"yaml"`…). */
   format?: string;
   /**
-   * Read from the backend whatever the cache holds (a kept copy is revalidated with its ETag, one
-   * request either way), and keep what came back: later reads never serve an older value.
+   * Read from the backend whatever the cache holds (one plain GET, never a revalidation, so a page
+   * needs no CORS rule beyond simple reads), and keep what came back: later reads never serve an
+   * older value.
    */
   ignoreCache?: boolean;
   signal?: AbortSignal;

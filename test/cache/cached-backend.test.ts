@@ -169,12 +169,48 @@ describe("cache", () => {
     await expect(backend.read("data/value.json")).rejects.toMatchObject({ code: "KEY_NOT_FOUND" });
   });
 
-  it("bypasses the cache with ignoreCache", async () => {
+  it("asks the remote under ignoreCache, with one plain read, and keeps the answer", async () => {
     const backend = cached();
     await readText(backend, "data/value.json");
     remote.reset();
     await (await backend.read("data/value.json", { ignoreCache: true })).bytes();
-    expect(remote.counts.read).toBe(1);
+    expect(remote.counts).toMatchObject({ read: 1, conditionalRead: 0 });
+    // Kept: the next read makes no request.
+    remote.reset();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    expect(remote.counts.read).toBe(0);
+  });
+
+  it("keeps what an ignoreCache read returned, over a download that began before it", async () => {
+    // The first read's bytes arrive only when the gate opens: a slow download of the old value.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const read = remote.read.bind(remote);
+    let held = true;
+    remote.read = async (key, options) => {
+      const result = await read(key, options);
+      if (!held) return result;
+      held = false;
+      const bytesOf = result.bytes;
+      const slowBytes = async () => {
+        await gate;
+        return bytesOf();
+      };
+      return { ...result, bytes: slowBytes };
+    };
+    const backend = cached();
+    const slow = readText(backend, "data/value.json");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await remote.inner.write("data/value.json", bytes('{"v":2}'));
+    expect(text(await (await backend.read("data/value.json", { ignoreCache: true })).bytes())).toBe(
+      '{"v":2}',
+    );
+    open();
+    expect(await slow).toBe('{"v":1}'); // it began before the change: its reader may see the old value
+    expect(await readText(backend, "data/value.json")).toBe('{"v":2}');
+    expect(await readText(cached(), "data/value.json")).toBe('{"v":2}'); // another store, same folder
   });
 
   it("serves ranges from a cached object, and sends ranges of uncached ones to the remote alone", async () => {

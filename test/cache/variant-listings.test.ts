@@ -11,7 +11,13 @@ import { bareKeysOf, decodeListing, encodeListing } from "../../src/core/cache/v
 import { builtinHandlers } from "../../src/core/handlers/builtins.js";
 import { HandlerRegistry } from "../../src/core/handlers/registry.js";
 import { findVariants } from "../../src/core/resolve.js";
-import { CachedBackend, FsCacheStorage, type ListedObject, MemoryBackend } from "../../src/node/index.js";
+import {
+  CachedBackend,
+  type CommonPrefix,
+  FsCacheStorage,
+  type ListedObject,
+  MemoryBackend,
+} from "../../src/node/index.js";
 import { CountingBackend } from "../helpers/counting-backend.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -93,6 +99,36 @@ describe("a cached variant listing", () => {
     // Kept: the next plain read serves it with no request, never the older listing.
     expect(keysOf(await backend.listVariants("profile"))).toContain("profile.yaml");
     expect(remote.counts.list).toBe(3);
+  });
+
+  it("keeps an ignoreCache listing over a listing that began before it", async () => {
+    // The first listing takes its snapshot at once and hands it over when the gate opens.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const list = remote.list.bind(remote);
+    let held = true;
+    remote.list = (prefix, options) => {
+      const entries = list(prefix, options);
+      if (!held) return entries;
+      held = false;
+      return (async function* () {
+        const snapshot: Array<ListedObject | CommonPrefix> = [];
+        for await (const entry of entries) snapshot.push(entry);
+        await gate;
+        yield* snapshot;
+      })();
+    };
+    const backend = cached();
+    const slow = backend.listVariants("profile");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await remote.inner.write("profile.yaml", bytes("a: 1"));
+    expect(keysOf(await backend.listVariants("profile", { ignoreCache: true }))).toContain("profile.yaml");
+    open();
+    expect(keysOf(await slow)).not.toContain("profile.yaml");
+    expect(keysOf(await backend.listVariants("profile"))).toContain("profile.yaml");
+    expect(keysOf(await cached().listVariants("profile"))).toContain("profile.yaml");
   });
 
   it("serves bare-key resolution with no request while fresh", async () => {

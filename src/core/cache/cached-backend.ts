@@ -100,13 +100,13 @@ export class CachedBackend implements Backend {
     const id = await entries.usableId(key);
     if (id === undefined) return this.#inner.read(key, options);
     if (options.range) return this.#readRange(entries, key, id, options.range, options);
-    // A hit reads its own copy of the file: nothing is shared, so nothing needs copying.
-    const cached = await entries.stored(key, id);
     let entry: CacheEntry;
+    // A hit reads its own copy of the file: nothing is shared, so nothing needs copying.
+    const cached = options.ignoreCache ? undefined : await entries.stored(key, id);
     if (options.ignoreCache) {
-      // Asked of the remote now (a revalidation when a copy is kept), and kept: a later read without
-      // ignoreCache never serves an older value than this one.
-      const shared = await raceAbort(entries.refresh(key, id, cached), options.signal);
+      // Asked of the remote now (one plain GET), and kept: a later read without ignoreCache never
+      // serves an older value than this one.
+      const shared = await raceAbort(entries.refresh(key, id), options.signal);
       entry = { record: shared.record, data: shared.data.slice() };
     } else if (cached && entries.isFresh(cached.record)) {
       entries.touch(id);

@@ -154,12 +154,22 @@ export class CacheEntries {
   }
 
   /**
-   * The object as the remote has it now, for a reader that passed `ignoreCache`: a download (or a
-   * revalidation of `cached`) of its own, never one that began earlier, stored as any fill is. So the
-   * cache keeps what the reader saw, and no later read serves an older value.
+   * The object as the remote has it now, for a reader that passed `ignoreCache`: the entry is
+   * invalidated first (so no download that began earlier, here or in another store sharing the
+   * storage, can store its older bytes after this one), then downloaded whole and kept. So the cache
+   * keeps what the reader saw, and no later read serves an older value. The request is a plain GET,
+   * not a revalidation: in a page, `If-None-Match` needs a CORS preflight that a server allowing
+   * simple reads may refuse.
    */
-  refresh(key: string, id: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
-    return this.#startFill(key, id, cached);
+  async refresh(key: string, id: string): Promise<CacheEntry> {
+    await this.forget(key, id);
+    return this.#startFill(key, id, undefined);
+  }
+
+  /** Invalidates one entry (an object's or a listing's): every fill that began before stores nothing. */
+  async forget(key: string, id: string): Promise<void> {
+    this.#invalidations++;
+    await this.#invalidateId(key, id);
   }
 
   #startFill(key: string, id: string, cached: CacheEntry | undefined): Promise<CacheEntry> {

@@ -44,6 +44,8 @@ export async function cachedListing(
 ): Promise<ListedObject[]> {
   const id = await entries.listingId(key);
   if (id === undefined) return list();
+  // A refresh invalidates the listing first: no listing that began earlier stores after this one.
+  if (refresh) await entries.forget(key, id);
   const cached = refresh ? undefined : await entries.stored(key, id);
   const served = cached && entries.isFresh(cached.record) ? decodeListing(cached.data) : undefined;
   if (served) {
