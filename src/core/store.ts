@@ -166,27 +166,35 @@ export class AutoStore implements AsyncDisposable {
     try {
       const target = this.#target(key);
       const signal = options.signal;
-      if (options.schema) {
-        value = await validateWithSchema(options.schema, value, {
-          action: "write",
-          ...this.#context(target),
-        });
-      }
-      const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
-      let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
-      if (isThenable(bytes)) bytes = await bytes;
-      const lock = acquireKeyLock(target.backend, bareKey);
+      // The key's place among its writers is taken now, in call order: a validator or an encoder that
+      // awaits (binary, Parquet, CBOR…) must not let a later call's write or delete overtake this one.
+      // The value is encoded while earlier writers finish; only the write waits for its turn.
+      const lock = acquireKeyLock(target.backend, this.#handlers.splitKey(target.key)?.bare ?? target.key);
+      let ours = lock.ready === undefined;
       try {
-        if (lock.ready) await lock.ready;
+        if (options.schema) {
+          value = await validateWithSchema(options.schema, value, {
+            action: "write",
+            ...this.#context(target),
+          });
+        }
+        const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
+        let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
+        if (isThenable(bytes)) bytes = await bytes;
+        if (!ours) await lock.ready;
+        ours = true;
         // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
         const body = isTextCodec(handler) ? handOver(bytes) : bytes;
         const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
         noteWrite(target.backend, written);
         if (bare) await this.#keepNewest(target, bareKey, written, signal);
+        return target.outward(fileKey);
       } finally {
+        // A write that failed before its turn still waits for it: handing the key on early would let
+        // the next writer run beside the one before.
+        if (!ours) await lock.ready;
         lock.release();
       }
-      return target.outward(fileKey);
     } catch (err) {
       throw this.#typed(err, "write", key, options.signal);
     }

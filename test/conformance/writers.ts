@@ -93,6 +93,30 @@ export function testWriters(getStore: () => AutoStore, runs: number): void {
     );
   });
 
+  it("settles writes and deletes of a bare key started in one tick in call order: the last call wins", async () => {
+    const store = getStore();
+    let round = 0;
+    const call = fc.oneof(
+      { weight: 4, arbitrary: values.map((value) => ({ kind: "set" as const, value })) },
+      { weight: 1, arbitrary: fc.constant({ kind: "delete" as const }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(values, fc.array(call, { minLength: 2, maxLength: 5 }), async (first, calls) => {
+        const key = `order${round++}/k`;
+        await store.set(key, first);
+        // Started together, without awaiting: an encoder that awaits (binary, CBOR) must not let a
+        // later call overtake an earlier one.
+        await Promise.allSettled(
+          calls.map((c) => (c.kind === "set" ? store.set(key, c.value) : store.delete(key))),
+        );
+        const last = calls[calls.length - 1];
+        if (last?.kind === "set") expect(await store.get(key)).toEqual(last.value);
+        else expect(await filesOf(store, key)).toEqual([]);
+      }),
+      { numRuns: runs },
+    );
+  });
+
   it("keeps the later of two back-to-back writes in two formats, within one timestamp", async () => {
     const store = getStore();
     for (let i = 0; i < 20; i++) {
