@@ -364,6 +364,14 @@ export class DiskBackend implements Backend {
   async rename(from: string, to: string, options: RenameOptions = {}): Promise<ObjectMeta> {
     throwIfAborted(options.signal);
     const source = await this.#realFile(from);
+    // A key reached through a symbolic link is another key's file (or folder): renaming it would move
+    // that key's value. Its value is copied instead, and the key itself (the link) removed.
+    const realRoot = this.#root.knownReal;
+    if (realRoot === undefined || source !== path.join(realRoot, ...from.split("/"))) {
+      const written = await this.copy(from, to, options);
+      await this.delete(from, options);
+      return written;
+    }
     const file = await this.#prepareWrite(to);
     try {
       await fs.rename(source, file).catch((err: unknown) => {

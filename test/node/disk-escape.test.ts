@@ -228,3 +228,19 @@ describe("names longer than the file system allows", () => {
     expect(keys).toEqual([]);
   });
 });
+
+describe("keys that are symbolic links to other keys' files", () => {
+  it("move their own value and leave the other key whole", async () => {
+    const store = new AutoStore(root);
+    await store.set("a", { a: 1 });
+    await symlink("a.json", join(root, "alias.json"));
+    expect(await store.get("alias")).toEqual({ a: 1 });
+    await store.move("alias", "b");
+    expect(await store.get("a")).toEqual({ a: 1 });
+    expect(await store.get("b")).toEqual({ a: 1 });
+    expect(existsSync(join(root, "alias.json"))).toBe(false);
+    const keys: string[] = [];
+    for await (const key of store.keys()) keys.push(key);
+    expect(keys.sort()).toEqual(["a", "b"]);
+  });
+});
