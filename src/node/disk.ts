@@ -270,13 +270,15 @@ export class DiskBackend implements Backend {
     options: WriteOptions = {},
   ): Promise<ObjectMeta> {
     throwIfAborted(options.signal);
-    const file = await this.#prepareWrite(key);
-    const temp = tempPath(file);
+    // Plain descriptors for bytes, and the metadata from the open file: a rename keeps its inode and time.
+    const { file, temp, opened } =
+      body instanceof Uint8Array
+        ? await this.#openTemp(key, (at) => fdOpen(at, "wx"))
+        : await this.#openTemp(key, (at) => fs.open(at, "wx"));
     try {
       let stat: Stats | undefined;
       if (body instanceof Uint8Array) {
-        // Plain descriptors, and the metadata from the open file: a rename keeps its inode and time.
-        const fd = await fdOpen(temp, "wx");
+        const fd = opened as number;
         try {
           // With a watcher, in steps of 1 MiB: progress moves while a large value is written.
           const step = options.onProgress ? PROGRESS_STEP : body.length || 1;
@@ -291,7 +293,7 @@ export class DiskBackend implements Backend {
         }
         options.onProgress?.({ loaded: body.length, total: body.length });
       } else {
-        await writeStream(temp, body, options);
+        await writeStream(opened as fs.FileHandle, body, options);
       }
       throwIfAborted(options.signal);
       await this.#commit(temp, file, key, options.mode);
@@ -456,6 +458,28 @@ export class DiskBackend implements Backend {
     return file;
   }
 
+  /**
+   * Makes the key's folders and opens a new temporary file in them. A concurrent delete or move that
+   * emptied the folder may remove it between the two (its clean-up of empty folders): the folder is
+   * then made again, a few times, rather than failing the write as "not found".
+   */
+  async #openTemp<T>(
+    key: string,
+    open: (temp: string) => Promise<T>,
+  ): Promise<{ file: string; temp: string; opened: T }> {
+    for (let attempt = 1; ; attempt++) {
+      const file = await this.#prepareWrite(key);
+      const temp = tempPath(file);
+      try {
+        return { file, temp, opened: await open(temp) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 5) {
+          throw this.#mapError(err, "write", key);
+        }
+      }
+    }
+  }
+
   async #checkInside(folder: string, key: string): Promise<void> {
     await this.#root.checkInside(folder, key).catch((err: unknown) => {
       throw this.#mapError(err, "write", key);
@@ -569,11 +593,10 @@ async function readAt(
 }
 
 async function writeStream(
-  temp: string,
+  handle: fs.FileHandle,
   body: ReadableStream<Uint8Array>,
   options: WriteOptions,
 ): Promise<void> {
-  const handle = await fs.open(temp, "wx");
   const reader = body.getReader();
   let loaded = 0;
   try {

@@ -92,3 +92,29 @@ describe("disk folders and files in the way", () => {
     }
   });
 });
+
+describe("disk writes beside deletes", () => {
+  it("write into a folder whose last file a concurrent delete removes, never failing as not found", async () => {
+    const dir = await tempDir();
+    try {
+      const store = new AutoStore(join(dir.path, "data"));
+      const tick = () => new Promise((resolve) => setImmediate(resolve));
+      const failures: unknown[] = [];
+      for (let i = 0; i < 300; i++) {
+        await store.set("d/a.bin", new Uint8Array([1]));
+        const [, written] = await Promise.allSettled([
+          store.delete("d/a.bin"),
+          (async () => {
+            for (let t = 0; t < i % 5; t++) await tick();
+            return store.set("d/b.bin", new Uint8Array([2]));
+          })(),
+        ]);
+        if (written?.status === "rejected") failures.push(written.reason);
+        await store.delete("d/b.bin").catch(() => undefined);
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
