@@ -503,17 +503,35 @@ export class AutoStore implements AsyncDisposable {
         const handler = this.#handlers.forWritingExtension(ext, value);
         return split
           ? { handler, ext, fileKey: target.key, bare: false, bareKey: split.bare }
-          : { handler, ext, fileKey: target.key + ext, bare: true, bareKey: target.key };
+          : this.#bareWriter(target, handler, ext);
       }
       if (split) {
         const handler = this.#handlers.forWritingExtension(split.ext, value);
         return { handler, ext: split.ext, fileKey: target.key, bare: false, bareKey: split.bare };
       }
       const { handler, ext } = this.#handlers.forWritingValue(value);
-      return { handler, ext, fileKey: target.key + ext, bare: true, bareKey: target.key };
+      return this.#bareWriter(target, handler, ext);
     } catch (err) {
       throw this.#withContext(err, target, "write");
     }
+  }
+
+  /**
+   * The file of a bare key: the key and the extension. Refused when that file would read as another
+   * key: `user.pydantic` + `.json` is `user.pydantic.json`, the key `user` in `.pydantic.json`, which
+   * `get("user.pydantic")` would not find and a write of `user` would replace.
+   */
+  #bareWriter<H>(target: Target, handler: H, ext: string) {
+    const fileKey = target.key + ext;
+    const read = this.#handlers.splitKey(fileKey);
+    if (read && read.bare !== target.key) {
+      const { uri } = this.#context(target);
+      throw new InvalidKeyError(
+        `write ${uri}: as a bare key it would be stored as '${fileKey}', which is the key '${read.bare}' in '${read.ext}'; name the file in full (e.g. '${read.bare}${read.ext}')`,
+        this.#context(target),
+      );
+    }
+    return { handler, ext, fileKey, bare: true, bareKey: target.key };
   }
 
   /** A registry's error (which knows no key) again, naming the key and URI it was about. */

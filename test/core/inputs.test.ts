@@ -243,3 +243,42 @@ describe("any argument of any type", () => {
     expect(await store.has("k")).toBe(false);
   });
 });
+
+describe("bare keys with dots", () => {
+  it("read back as written, or are refused with nothing written; a shorter key's write never takes them", async () => {
+    // Bare: the last part is no extension of a format (`.json`, `.tar` would name the file itself).
+    const part = fc.constantFrom("user", "pydantic", "dataclass", "sparse", "tar", "v2", "json", "x");
+    const last = fc.constantFrom("user", "pydantic", "dataclass", "sparse", "v2", "x");
+    const name = fc
+      .tuple(fc.array(part, { minLength: 1, maxLength: 2 }), last)
+      .map(([parts, end]) => [...parts, end].join("."));
+    const value = fc.oneof(
+      fc.record({ n: fc.integer() }),
+      fc.string({ minLength: 1, maxLength: 5 }).map((s) => `t${s}`),
+      fc.constant({ data: new Float64Array([1, 2]), indices: new Int32Array([0, 1]) }),
+    );
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(name, value, async (key, v) => {
+        const store = new AutoStore(`memory://bare-dots-${round++}`);
+        try {
+          await store.set(key, v);
+        } catch (err) {
+          expect(isAutoStoreError(err, "INVALID_KEY") || isAutoStoreError(err, "UNSUPPORTED_FORMAT")).toBe(
+            true,
+          );
+          const left: string[] = [];
+          for await (const k of store.keys()) left.push(k);
+          expect(left).toEqual([]);
+          return;
+        }
+        expect(await store.get(key)).toEqual(v);
+        // The key with its last dotted part cut off is another key: writing it leaves this one.
+        const shorter = key.slice(0, key.lastIndexOf("."));
+        await store.set(shorter, "other").catch(() => undefined);
+        expect(await store.get(key)).toEqual(v);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
