@@ -92,6 +92,12 @@ describe("AutoPath edges", () => {
     expect(empty.name).toBe("");
     expect(empty.parent.equals(empty)).toBe(true);
     expect(await empty.isDir()).toBe(true);
+    // A missing bucket holds nothing: exists and isDir answer false there, as store.has does.
+    const missing = s3.path("s3://no-such-bucket/a.json");
+    expect(await missing.exists()).toBe(false);
+    expect(await missing.isDir()).toBe(false);
+    expect(await s3.has("s3://no-such-bucket/a.json")).toBe(false);
+    expect(await s3.path("s3://no-such-bucket").exists()).toBe(false);
   });
 
   it("refuses bad arguments with InvalidKeyError", async () => {

@@ -93,8 +93,10 @@ export async function folderExists(at: Located, signal?: AbortSignal): Promise<b
     try {
       return await isDirectory(backend, key, { signal });
     } catch (err) {
-      // A backend without listings (HTTP): a URL names a file or nothing.
+      // A backend without listings (HTTP): a URL names a file or nothing. A listing answered 404
+      // (S3's NoSuchBucket): nothing is there, as for the bucket itself below and for `has`.
       if (err instanceof UnsupportedOperationError) return false;
+      if (isAutoStoreError(err) && err.status === 404) return false;
       throw err;
     }
   }
