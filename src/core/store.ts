@@ -435,7 +435,7 @@ export class AutoStore implements AsyncDisposable {
 
   /**
    * Releases every backend's clients and temporary files. The store cannot be used afterwards; calls
-   * still in flight on S3's signed path end with a `BackendError` (on the SDK path they run to their end).
+   * still in flight on S3 end with a `BackendError` (on the SDK path, where `AbortSignal.any` exists).
    */
   async close(): Promise<void> {
     await this.#router.close();

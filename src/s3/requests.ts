@@ -391,6 +391,13 @@ export class S3Requests {
     try {
       return await request(transport);
     } catch (err) {
+      // Ended by close(), on either request path: one error that says so.
+      if (this.#isClosed() && !signal?.aborted) {
+        throw new BackendError(
+          `${action} ${this.#backend.uri(key)}: the backend was closed while the call was in flight`,
+          { backend: this.#backend.scheme, key, uri: this.#backend.uri(key), cause: err },
+        );
+      }
       throw (errorsModule as typeof import("./errors.js")).toStoreError(err, {
         action,
         key,

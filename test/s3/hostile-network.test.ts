@@ -350,7 +350,7 @@ describe("a server whose error answer never ends", () => {
   }, 60_000);
 });
 
-describe("close() while calls are in flight (fetch)", () => {
+describe.each(["fetch", "sdk"] as const)("close() while calls are in flight (%s)", (transport) => {
   it("ends them and their connections, and sends nothing after", async () => {
     const net = await import("node:net");
     let open = 0;
@@ -374,7 +374,7 @@ describe("close() while calls are in flight (fetch)", () => {
       });
     });
     const store = storeOn(await listen(server), "closing", {
-      transport: "fetch",
+      transport,
       maxConcurrency: 2,
       retryDelay: 0.01,
     });
