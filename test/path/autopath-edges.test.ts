@@ -396,6 +396,26 @@ describe("folders moved or copied onto or into themselves", () => {
     });
   });
 
+  it("copies and moves between private memory spaces and a named space, whatever their URIs", async () => {
+    const a = new AutoStore("memory://");
+    const b = new AutoStore("memory://");
+    const named = new AutoStore("memory://a");
+    stores.push(a, b, named);
+    await a.set("x.txt", "hello");
+    await a.path("x.txt").copyTo(b.path("x.txt"));
+    expect(await b.get("x.txt")).toBe("hello");
+    await a.path("x.txt").moveTo(b.path("y.txt"));
+    expect([await a.has("x.txt"), await b.get("y.txt")]).toEqual([false, "hello"]);
+    await a.set("d/y.txt", "y");
+    await a.path("d").copyTo(b.path(""));
+    expect(await b.get("y.txt")).toBe("y");
+    // A private key and a named space's key with one URI (memory://a/x.txt) are two objects.
+    await a.set("a/x.txt", "private");
+    await named.set("x.txt", "named");
+    await a.path("a/x.txt").copyTo(named.path("x.txt"));
+    expect(await named.get("x.txt")).toBe("private");
+  });
+
   it("refuses to move or copy a folder onto a folder it lies in, and changes nothing", async () => {
     await onEveryBackend(async (store, at) => {
       await store.path("g/sub/sub/b.txt").writeText("deeper");

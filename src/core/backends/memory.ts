@@ -139,6 +139,7 @@ function takeBody(state: BodyState): Uint8Array {
 
 const namedSpaces = new Map<string, Space>();
 let generation = 0;
+let privateSpaces = 0;
 
 /** A backend that keeps objects in a `Map`; see the module comment for naming. */
 export class MemoryBackend implements Backend {
@@ -152,13 +153,17 @@ export class MemoryBackend implements Backend {
     conditionalWrite: true,
   };
   readonly #space: Space;
+  /** Names a private space, whose URIs (`memory://a/x`) another space may also give. */
+  readonly #identity: string;
 
   /** @param name a shared space's name (`memory://name`); omit for a private space. */
   constructor(name?: string) {
     if (name === undefined) {
       this.#space = new Space();
       this.root = "memory://";
+      this.#identity = `private-${++privateSpaces}`;
     } else {
+      this.#identity = "";
       let space = namedSpaces.get(name);
       if (!space) {
         space = new Space();
@@ -176,6 +181,14 @@ export class MemoryBackend implements Backend {
 
   uri(key: string): string {
     return this.root + key;
+  }
+
+  /**
+   * Empty for a named space (its URIs name its objects); a private space's own name otherwise, so
+   * that nothing takes two private spaces, or a private one and a named one, for the same place.
+   */
+  async cacheIdentity(): Promise<string> {
+    return this.#identity;
   }
 
   #get(key: string): Entry {

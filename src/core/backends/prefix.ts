@@ -79,6 +79,11 @@ export class PrefixedBackend implements Backend {
     return this.#inner.uri(this.#prefix + key);
   }
 
+  /** The inner backend's: a folder of it reaches the same objects. */
+  async cacheIdentity(): Promise<string> {
+    return (await this.#inner.cacheIdentity?.()) ?? "";
+  }
+
   async close(): Promise<void> {
     await this.#inner.close?.();
   }

@@ -28,7 +28,7 @@ export async function copyTo(
     // One storage, whatever store or root each path came through: there URIs name the objects.
     const same = await sameStorage(from.target.backend, to.target.backend);
     // Onto itself, by any of its names: nothing to do (a move must not delete what it would move).
-    if (same && from.uri === to.uri) return target;
+    if (same && named(from.uri) === named(to.uri)) return target;
     if (await io.isFile(path, signalOnly(options))) {
       await copyFile(from, from.target.key, to, to.target.key, remove, same, options);
       return target;
@@ -37,8 +37,8 @@ export async function copyTo(
       throw new KeyNotFoundError(`${action}: not found: ${from.uri}`, { key: from.storeKey, uri: from.uri });
     const prefix = from.target.key === "" ? "" : `${from.target.key}/`;
     const base = to.target.key === "" ? "" : `${to.target.key}/`;
-    const fromFolder = from.target.backend.uri(prefix);
-    const toFolder = to.target.backend.uri(base);
+    const fromFolder = named(from.target.backend.uri(prefix));
+    const toFolder = named(to.target.backend.uri(base));
     // A folder into its own subfolder: a move would delete its own copy; a copy leaves out what lies
     // under the target (earlier copies), so doing it again gives the same tree, never a nested one.
     const intoItself = same && toFolder.startsWith(fromFolder);
@@ -57,7 +57,7 @@ export async function copyTo(
       );
     }
     const tree = (await filesUnder(from, options)).filter(
-      (f) => !(intoItself && from.target.backend.uri(f.key).startsWith(toFolder)),
+      (f) => !(intoItself && named(from.target.backend.uri(f.key)).startsWith(toFolder)),
     );
     const progress = new TreeProgress(sumOf(tree), options.onProgress);
     for (const { key } of tree) {
@@ -89,7 +89,7 @@ async function copyFile(
   if (toKey === "") throw new IsADirectoryError(`copy to ${to.uri}: it is a folder`, { uri: to.uri });
   const src = from.target.backend;
   const dst = to.target.backend;
-  if (same && src.uri(fromKey) === dst.uri(toKey)) return;
+  if (same && named(src.uri(fromKey)) === named(dst.uri(toKey))) return;
   const signal = options.signal ? { signal: options.signal } : {};
   let written: ObjectMeta;
   if (src === dst && remove && src.rename) written = await src.rename(fromKey, toKey, keepFolders(signal));
@@ -114,23 +114,32 @@ async function copyFile(
 }
 
 /**
- * Whether two backends reach the same objects under the same URIs: one backend, or one scheme at
- * one service. Their `cacheIdentity` names the service, region, addressing style and the account
- * that signs; the account does not change which object a name reaches, so it is left out.
+ * Whether two backends reach the same objects under the same names: one backend, or one service.
+ * Their `cacheIdentity` names the service (endpoint, region, addressing style), the scheme it is
+ * registered under and the account that signs; neither of the last two changes which object a
+ * name reaches (`minio://b/x` and `s3://b/x` at one endpoint are one object), so both are left out.
+ * Backends without an identity (disk, memory, OPFS) are one storage per scheme.
  */
 async function sameStorage(a: Backend, b: Backend): Promise<boolean> {
   if (a === b) return true;
-  if (a.scheme !== b.scheme) return false;
   const [x, y] = await Promise.all([placeOf(a), placeOf(b)]);
   return x === y;
 }
 
 async function placeOf(backend: Backend): Promise<string> {
   const identity = (await backend.cacheIdentity?.()) ?? "";
+  let parsed: unknown;
   try {
-    const { account: _signer, ...place } = JSON.parse(identity) as Record<string, unknown>;
-    return JSON.stringify(place);
+    parsed = JSON.parse(identity);
   } catch {
-    return identity;
+    // Not an S3 identity: below.
   }
+  if (typeof parsed !== "object" || parsed === null) return `${backend.scheme}:${identity}`;
+  const { account: _signer, scheme: _scheme, ...place } = parsed as Record<string, unknown>;
+  return JSON.stringify(place);
+}
+
+/** A URI without its scheme, which names the service, not the object (see {@link sameStorage}). */
+function named(uri: string): string {
+  return uri.slice(uri.indexOf(":"));
 }
