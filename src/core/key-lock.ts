@@ -70,15 +70,88 @@ class Held implements KeyLock {
   }
 }
 
-/** Runs `task` holding the lock of `bare` under `backend`'s root (see {@link acquireKeyLock}). */
-export async function withKeyLock<T>(backend: Backend, bare: string, task: () => Promise<T>): Promise<T> {
+/**
+ * Runs `task` holding the lock of `bare` under `backend`'s root (see {@link acquireKeyLock}), and
+ * lands its call ticket when it succeeds, or (`landsOn`) when it fails with an error that still
+ * leaves the key as the call meant (a delete that found nothing).
+ */
+export async function withKeyLock<T>(
+  backend: Backend,
+  bare: string,
+  task: () => Promise<T>,
+  landsOn?: (err: unknown) => boolean,
+): Promise<T> {
+  const ticket = callTicket(backend, bare);
   const lock = acquireKeyLock(backend, bare);
   try {
     if (lock.ready) await lock.ready;
-    return await task();
+    const result = await task().catch((err: unknown) => {
+      if (landsOn?.(err)) ticket.land();
+      throw err;
+    });
+    ticket.land();
+    return result;
   } finally {
     lock.release();
+    ticket.end();
   }
+}
+
+/**
+ * A write's place in call order, taken when it is called. A `set` validates and encodes its value
+ * before it queues for the lock (a validator or an encoder that writes the same key would otherwise
+ * wait for itself), so a later call may reach the lock first; the ticket tells it, at its turn, that
+ * a later call has already landed, and it then writes nothing: the last call wins, as in call order.
+ */
+export interface CallTicket {
+  /** True when a write called after this one has landed. */
+  stale(): boolean;
+  /** This write is done (it changed the key). */
+  land(): void;
+  /** Call once, whatever happened. */
+  end(): void;
+}
+
+interface CallOrder {
+  issued: number;
+  landed: number;
+  open: number;
+}
+
+// By backend root, then bare key, while a ticket of the key is open (then the numbers start again).
+const orders = new Map<string, Map<string, CallOrder>>();
+
+/** Takes the next place in call order among the writes of `bare` under `backend`'s root. */
+export function callTicket(backend: Backend, bare: string): CallTicket {
+  let byKey = orders.get(backend.root);
+  if (byKey === undefined) {
+    byKey = new Map();
+    orders.set(backend.root, byKey);
+  }
+  let order = byKey.get(bare);
+  if (order === undefined) {
+    order = { issued: 0, landed: 0, open: 0 };
+    byKey.set(bare, order);
+  }
+  const mine = ++order.issued;
+  order.open++;
+  const state = order;
+  const keys = byKey;
+  let ended = false;
+  return {
+    stale: () => state.landed > mine,
+    land: () => {
+      if (mine > state.landed) state.landed = mine;
+    },
+    end: () => {
+      if (ended) return;
+      ended = true;
+      if (--state.open === 0) {
+        keys.delete(bare);
+        if (keys.size === 0) orders.delete(backend.root);
+      }
+    },
+  };
 }
 
 /** Resolves once every write of a bare key queued so far has settled: true, or false at once when none is. */

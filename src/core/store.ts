@@ -30,7 +30,7 @@ import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler } from "./handlers/handler.js";
 import { HandlerRegistry } from "./handlers/registry.js";
 import { borrowing, handOver, isTextCodec } from "./handover.js";
-import { acquireKeyLock, keyLockSettled, withKeyLock } from "./key-lock.js";
+import { acquireKeyLock, callTicket, keyLockSettled, withKeyLock } from "./key-lock.js";
 import { showKey, validatePrefix } from "./keys.js";
 import { bareKeys, matchingFiles } from "./listing.js";
 import type { Logger, Options } from "./options.js";
@@ -166,11 +166,11 @@ export class AutoStore implements AsyncDisposable {
     try {
       const target = this.#target(key);
       const signal = options.signal;
-      // The key's place among its writers is taken now, in call order: a validator or an encoder that
-      // awaits (binary, Parquet, CBOR…) must not let a later call's write or delete overtake this one.
-      // The value is encoded while earlier writers finish; only the write waits for its turn.
-      const lock = acquireKeyLock(target.backend, this.#handlers.splitKey(target.key)?.bare ?? target.key);
-      let ours = lock.ready === undefined;
+      // The key's place in call order is taken now: a validator or an encoder that awaits (binary,
+      // Parquet, CBOR…) lets a later call reach the lock first, and then this write must not land
+      // after it (see `callTicket`). The lock itself is taken after encoding, so a validator or an
+      // encoder that writes the same key does not wait for itself.
+      const ticket = callTicket(target.backend, this.#handlers.splitKey(target.key)?.bare ?? target.key);
       try {
         if (options.schema) {
           value = await validateWithSchema(options.schema, value, {
@@ -181,19 +181,26 @@ export class AutoStore implements AsyncDisposable {
         const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
         let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
         if (isThenable(bytes)) bytes = await bytes;
-        if (!ours) await lock.ready;
-        ours = true;
-        // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
-        const body = isTextCodec(handler) ? handOver(bytes) : bytes;
-        const written = await target.backend.write(fileKey, body, { signal, onProgress: options.onProgress });
-        noteWrite(target.backend, written);
-        if (bare) await this.#keepNewest(target, bareKey, written, signal);
-        return target.outward(fileKey);
+        const lock = acquireKeyLock(target.backend, bareKey);
+        try {
+          if (lock.ready) await lock.ready;
+          // A later call landed while this one encoded: it is the last call, and it stays.
+          if (ticket.stale()) return target.outward(fileKey);
+          // A text codec's bytes are new and held by no one: a memory backend may keep them uncopied.
+          const body = isTextCodec(handler) ? handOver(bytes) : bytes;
+          const written = await target.backend.write(fileKey, body, {
+            signal,
+            onProgress: options.onProgress,
+          });
+          ticket.land();
+          noteWrite(target.backend, written);
+          if (bare) await this.#keepNewest(target, bareKey, written, signal);
+          return target.outward(fileKey);
+        } finally {
+          lock.release();
+        }
       } finally {
-        // A write that failed before its turn still waits for it: handing the key on early would let
-        // the next writer run beside the one before.
-        if (!ours) await lock.ready;
-        lock.release();
+        ticket.end();
       }
     } catch (err) {
       throw this.#typed(err, "write", key, options.signal);
@@ -232,28 +239,34 @@ export class AutoStore implements AsyncDisposable {
       return;
     }
     const split = this.#handlers.splitKey(target.key);
-    await withKeyLock(target.backend, split?.bare ?? target.key, async () => {
-      if (split) {
-        await target.backend.delete(target.key, options);
-        return;
-      }
-      // What exists now, not what a cached listing last saw: every representation goes.
-      const variants = await findVariants(target.backend, target.key, this.#handlers, {
-        ...options,
-        exact: "always",
-        ignoreCache: true,
-      });
-      const files = [...variants.withExtension, ...(variants.exact ? [variants.exact] : [])];
-      if (files.length === 0) throw this.#notFound(target);
-      for (const file of files) {
-        try {
-          await target.backend.delete(file.key, options);
-        } catch (err) {
-          // Removed by another process meanwhile: the goal is reached.
-          if (!(err instanceof KeyNotFoundError)) throw err;
+    await withKeyLock(
+      target.backend,
+      split?.bare ?? target.key,
+      async () => {
+        if (split) {
+          await target.backend.delete(target.key, options);
+          return;
         }
-      }
-    });
+        // What exists now, not what a cached listing last saw: every representation goes.
+        const variants = await findVariants(target.backend, target.key, this.#handlers, {
+          ...options,
+          exact: "always",
+          ignoreCache: true,
+        });
+        const files = [...variants.withExtension, ...(variants.exact ? [variants.exact] : [])];
+        if (files.length === 0) throw this.#notFound(target);
+        for (const file of files) {
+          try {
+            await target.backend.delete(file.key, options);
+          } catch (err) {
+            // Removed by another process meanwhile: the goal is reached.
+            if (!(err instanceof KeyNotFoundError)) throw err;
+          }
+        }
+      },
+      // A delete that found nothing leaves the key as it meant to: it still counts in call order.
+      (err) => err instanceof KeyNotFoundError,
+    );
   }
 
   /** Keys without their extensions, `/`-separated, under an optional prefix; each bare key once. */

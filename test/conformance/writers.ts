@@ -117,6 +117,26 @@ export function testWriters(getStore: () => AutoStore, runs: number): void {
     );
   });
 
+  it("settles a set whose validator writes the same key (it never waits for itself)", async () => {
+    const store = getStore();
+    const schema = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: async (value: unknown) => {
+          // The validator writes the key it validates, in another format.
+          await store.set("reentrant.yaml", { inner: true });
+          return { value };
+        },
+      },
+    };
+    await store.set("reentrant", { v: 1 }, { schema });
+    // The inner write was called last: it stays, and the key is free for the next write.
+    expect(await filesOf(store, "reentrant")).toEqual(["reentrant.yaml"]);
+    await store.set("reentrant", "after");
+    expect(await store.get("reentrant")).toBe("after");
+  });
+
   it("keeps the later of two back-to-back writes in two formats, within one timestamp", async () => {
     const store = getStore();
     for (let i = 0; i < 20; i++) {
