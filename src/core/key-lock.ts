@@ -31,11 +31,7 @@ export interface KeyLock {
  * `ready` when it is defined, does its write, and calls `release` whatever happened (a `finally`).
  */
 export function acquireKeyLock(backend: Backend, bare: string): KeyLock {
-  let byKey = queues.get(backend.root);
-  if (byKey === undefined) {
-    byKey = new Map();
-    queues.set(backend.root, byKey);
-  }
+  const byKey = keysOf(queues, backend.root);
   const queue = byKey.get(bare);
   if (queue === undefined) {
     const held: KeyQueue = { waiting: [] };
@@ -123,11 +119,7 @@ const orders = new Map<string, Map<string, CallOrder>>();
 
 /** Takes the next place in call order among the writes of `bare` under `backend`'s root. */
 export function callTicket(backend: Backend, bare: string): CallTicket {
-  let byKey = orders.get(backend.root);
-  if (byKey === undefined) {
-    byKey = new Map();
-    orders.set(backend.root, byKey);
-  }
+  const byKey = keysOf(orders, backend.root);
   let order = byKey.get(bare);
   if (order === undefined) {
     order = { issued: 0, landed: 0, open: 0 };
@@ -162,4 +154,14 @@ export async function keyLockSettled(backend: Backend, bare: string): Promise<bo
   await lock.ready;
   lock.release();
   return true;
+}
+
+/** The map of one backend root's keys, made on first use. */
+function keysOf<T>(byRoot: Map<string, Map<string, T>>, root: string): Map<string, T> {
+  let byKey = byRoot.get(root);
+  if (byKey === undefined) {
+    byKey = new Map();
+    byRoot.set(root, byKey);
+  }
+  return byKey;
 }
