@@ -416,6 +416,19 @@ describe("folders moved or copied onto or into themselves", () => {
     expect(await named.get("x.txt")).toBe("private");
   });
 
+  it("knows one S3 service under two schemes as one place", async () => {
+    const store = new AutoStore("s3://edges/", {
+      options: [new S3Options(server.options()), new S3Options({ ...server.options(), scheme: "minio" })],
+    });
+    stores.push(store);
+    const file = store.path("s3://edges/two-schemes/f.txt");
+    await file.writeText("kept");
+    await file.moveTo(store.path("minio://edges/two-schemes/f.txt"));
+    expect(await file.readText()).toBe("kept");
+    await file.copyTo(store.path("minio://edges/two-schemes/g.txt"));
+    expect(await store.path("s3://edges/two-schemes/g.txt").readText()).toBe("kept");
+  });
+
   it("refuses to move or copy a folder onto a folder it lies in, and changes nothing", async () => {
     await onEveryBackend(async (store, at) => {
       await store.path("g/sub/sub/b.txt").writeText("deeper");
