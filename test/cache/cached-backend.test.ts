@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CachedBackend, FsCacheStorage, HttpBackend, MemoryBackend } from "../../src/node/index.js";
 import { CountingBackend } from "../helpers/counting-backend.js";
+import { gate } from "../helpers/gate.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const HOUR = 3_600_000;
@@ -181,12 +182,38 @@ describe("cache", () => {
     expect(remote.counts.read).toBe(0);
   });
 
+  it("never serves, after two ignoreCache reads, a value older than either returned", async () => {
+    // The first read asks the remote only when the gate opens, after the second has been answered
+    // and the object has changed: the earlier-begun read has the newer answer.
+    const { opened: gateOpened, open } = gate();
+    const read = remote.read.bind(remote);
+    let held = false;
+    remote.read = async (key, options) => {
+      if (held) {
+        held = false;
+        await gateOpened;
+      }
+      return read(key, options);
+    };
+    const backend = cached();
+    expect(await readText(backend, "data/value.json")).toBe('{"v":1}');
+    held = true;
+    const first = backend
+      .read("data/value.json", { ignoreCache: true })
+      .then(async (r) => text(await r.bytes()));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(text(await (await backend.read("data/value.json", { ignoreCache: true })).bytes())).toBe(
+      '{"v":1}',
+    );
+    await remote.inner.write("data/value.json", bytes('{"v":2}'));
+    open();
+    expect(await first).toBe('{"v":2}');
+    expect(await readText(backend, "data/value.json")).toBe('{"v":2}');
+  });
+
   it("keeps what an ignoreCache read returned, over a download that began before it", async () => {
     // The first read's bytes arrive only when the gate opens: a slow download of the old value.
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    const { opened: gateOpened, open } = gate();
     const read = remote.read.bind(remote);
     let held = true;
     remote.read = async (key, options) => {
@@ -195,7 +222,7 @@ describe("cache", () => {
       held = false;
       const bytesOf = result.bytes;
       const slowBytes = async () => {
-        await gate;
+        await gateOpened;
         return bytesOf();
       };
       return { ...result, bytes: slowBytes };

@@ -19,6 +19,7 @@ import {
   MemoryBackend,
 } from "../../src/node/index.js";
 import { CountingBackend } from "../helpers/counting-backend.js";
+import { gate } from "../helpers/gate.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const HOUR = 3_600_000;
@@ -103,10 +104,7 @@ describe("a cached variant listing", () => {
 
   it("keeps an ignoreCache listing over a listing that began before it", async () => {
     // The first listing takes its snapshot at once and hands it over when the gate opens.
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    const { opened: gateOpened, open } = gate();
     const list = remote.list.bind(remote);
     let held = true;
     remote.list = (prefix, options) => {
@@ -116,7 +114,7 @@ describe("a cached variant listing", () => {
       return (async function* () {
         const snapshot: Array<ListedObject | CommonPrefix> = [];
         for await (const entry of entries) snapshot.push(entry);
-        await gate;
+        await gateOpened;
         yield* snapshot;
       })();
     };

@@ -162,9 +162,35 @@ export class CacheEntries {
    * simple reads may refuse.
    */
   async refresh(key: string, id: string): Promise<CacheEntry> {
+    const overtaken = this.beginRefresh(id);
     await this.forget(key, id);
-    return this.#startFill(key, id, undefined);
+    try {
+      return await this.#startFill(key, id, undefined);
+    } finally {
+      await this.endRefresh(key, id, overtaken);
+    }
   }
+
+  /**
+   * Marks a refresh of `id` begun (see {@link refresh}); {@link endRefresh} takes what it returns.
+   * Of two refreshes in flight only the later-begun may store, yet the earlier may end last with a
+   * newer answer: then the entry is dropped, and the next read asks the remote.
+   */
+  beginRefresh(id: string): number {
+    const mine = (this.#refreshes.get(id) ?? 0) + 1;
+    this.#refreshes.set(id, mine);
+    return mine;
+  }
+
+  /** Ends a refresh begun as `mine`: when another began after it, the entry goes. */
+  async endRefresh(key: string, id: string, mine: number): Promise<void> {
+    const latest = this.#refreshes.get(id) ?? 0;
+    if (latest === mine) this.#refreshes.delete(id);
+    else await this.forget(key, id);
+  }
+
+  /** The latest refresh begun of each entry id still in flight (see {@link beginRefresh}). */
+  readonly #refreshes = new Map<string, number>();
 
   /** Invalidates one entry (an object's or a listing's): every fill that began before stores nothing. */
   async forget(key: string, id: string): Promise<void> {

@@ -44,14 +44,32 @@ export async function cachedListing(
 ): Promise<ListedObject[]> {
   const id = await entries.listingId(key);
   if (id === undefined) return list();
-  // A refresh invalidates the listing first: no listing that began earlier stores after this one.
-  if (refresh) await entries.forget(key, id);
-  const cached = refresh ? undefined : await entries.stored(key, id);
+  if (refresh) {
+    // The listing is invalidated first: no listing that began earlier stores after this one.
+    const mine = entries.beginRefresh(id);
+    await entries.forget(key, id);
+    try {
+      return await listAndKeep(entries, key, id, list);
+    } finally {
+      await entries.endRefresh(key, id, mine);
+    }
+  }
+  const cached = await entries.stored(key, id);
   const served = cached && entries.isFresh(cached.record) ? decodeListing(cached.data) : undefined;
   if (served) {
     entries.touch(id);
     return served;
   }
+  return listAndKeep(entries, key, id, list);
+}
+
+/** Lists on the remote and keeps the listing, unless an invalidation came meanwhile. */
+async function listAndKeep(
+  entries: CacheEntries,
+  key: string,
+  id: string,
+  list: () => Promise<ListedObject[]>,
+): Promise<ListedObject[]> {
   // The generation must be known before the remote is asked, as for bytes (see entries.ts).
   const invalidations = entries.invalidationCount;
   const since = await entries.generation(key, id);
