@@ -126,6 +126,10 @@ class GatedRemote extends MemoryBackend {
     this.#open?.();
     this.#gate = undefined;
   }
+  /** Named by its URIs alone, so that an entry's id is its URI (the tabs below invalidate by URI). */
+  override async cacheIdentity(): Promise<string> {
+    return "";
+  }
   override async read(key: string, options?: ReadOptions): Promise<ReadResult> {
     this.reads++;
     const result = await super.read(key, options);
