@@ -28,7 +28,7 @@ import {
 } from "./errors.js";
 import { builtinHandlers } from "./handlers/builtins.js";
 import type { DataHandler } from "./handlers/handler.js";
-import { HandlerRegistry } from "./handlers/registry.js";
+import { HandlerRegistry, type SplitKey } from "./handlers/registry.js";
 import { borrowing, handOver, isTextCodec } from "./handover.js";
 import { acquireKeyLock, callTicket, keyLockSettled, withKeyLock } from "./key-lock.js";
 import { showKey, validatePrefix } from "./keys.js";
@@ -170,7 +170,8 @@ export class AutoStore implements AsyncDisposable {
       // Parquet, CBOR…) lets a later call reach the lock first, and then this write must not land
       // after it (see `callTicket`). The lock itself is taken after encoding, so a validator or an
       // encoder that writes the same key does not wait for itself.
-      const ticket = callTicket(target.backend, this.#handlers.splitKey(target.key)?.bare ?? target.key);
+      const split = this.#handlers.splitKey(target.key);
+      const ticket = callTicket(target.backend, split?.bare ?? target.key);
       try {
         if (options.schema) {
           value = await validateWithSchema(options.schema, value, {
@@ -178,7 +179,12 @@ export class AutoStore implements AsyncDisposable {
             ...this.#context(target),
           });
         }
-        const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(target, value, options.format);
+        const { handler, ext, fileKey, bare, bareKey } = this.#writerFor(
+          target,
+          split,
+          value,
+          options.format,
+        );
         let bytes = encodeWith(handler, target, fileKey, ext, value, signal);
         if (isThenable(bytes)) bytes = await bytes;
         const lock = acquireKeyLock(target.backend, bareKey);
@@ -508,8 +514,8 @@ export class AutoStore implements AsyncDisposable {
    * The handler and file a value is written to: `format`'s, else the key's extension's, else the
    * value's own (a bare key, which gets the extension).
    */
-  #writerFor(target: Target, value: unknown, format: string | undefined) {
-    const split = this.#handlers.splitKey(target.key);
+  /** How to write `value` at `target`, whose key `split` is (`splitKey`, computed once by `set`). */
+  #writerFor(target: Target, split: SplitKey | undefined, value: unknown, format: string | undefined) {
     try {
       if (format !== undefined) {
         const ext = this.#handlers.normalizeFormat(format);
@@ -538,10 +544,10 @@ export class AutoStore implements AsyncDisposable {
     const fileKey = target.key + ext;
     const read = this.#handlers.splitKey(fileKey);
     if (read && read.bare !== target.key) {
-      const { uri } = this.#context(target);
+      const context = this.#context(target);
       throw new InvalidKeyError(
-        `write ${uri}: as a bare key it would be stored as '${fileKey}', which is the key '${read.bare}' in '${read.ext}'; name the file in full (e.g. '${read.bare}${read.ext}')`,
-        this.#context(target),
+        `write ${context.uri}: as a bare key it would be stored as '${fileKey}', which is the key '${read.bare}' in '${read.ext}'; name the file in full (e.g. '${read.bare}${read.ext}')`,
+        context,
       );
     }
     return { handler, ext, fileKey, bare: true, bareKey: target.key };
