@@ -161,42 +161,36 @@ export class CacheEntries {
    * not a revalidation: in a page, `If-None-Match` needs a CORS preflight that a server allowing
    * simple reads may refuse.
    */
-  async refresh(key: string, id: string): Promise<CacheEntry> {
-    const overtaken = this.beginRefresh(id);
-    await this.forget(key, id);
-    try {
-      return await this.#startFill(key, id, undefined);
-    } finally {
-      await this.endRefresh(key, id, overtaken);
-    }
+  refresh(key: string, id: string): Promise<CacheEntry> {
+    return this.refreshing(key, id, () => this.#startFill(key, id, undefined));
   }
 
   /**
-   * Marks a refresh of `id` begun (see {@link refresh}); {@link endRefresh} takes what it returns.
-   * Of two refreshes in flight only the later-begun may store, yet the earlier may end last with a
-   * newer answer: then the entry is dropped, and the next read asks the remote.
+   * Runs `fetch` (which asks the remote and keeps what it gets) for a read that passed `ignoreCache`,
+   * on the entry `id` (an object's or a listing's), invalidated first: no fill that began earlier
+   * stores after it. Of two refreshes in flight only the later-begun may store, yet the earlier may
+   * end last with a newer answer: then the entry is dropped, and the next read asks the remote.
    */
-  beginRefresh(id: string): number {
+  async refreshing<T>(key: string, id: string, fetch: () => Promise<T>): Promise<T> {
     const mine = (this.#refreshes.get(id) ?? 0) + 1;
     this.#refreshes.set(id, mine);
-    return mine;
+    await this.#forget(key, id);
+    try {
+      return await fetch();
+    } finally {
+      if (this.#refreshes.get(id) === mine) this.#refreshes.delete(id);
+      else await this.#forget(key, id);
+    }
   }
 
-  /** Ends a refresh begun as `mine`: when another began after it, the entry goes. */
-  async endRefresh(key: string, id: string, mine: number): Promise<void> {
-    const latest = this.#refreshes.get(id) ?? 0;
-    if (latest === mine) this.#refreshes.delete(id);
-    else await this.forget(key, id);
-  }
-
-  /** The latest refresh begun of each entry id still in flight (see {@link beginRefresh}). */
-  readonly #refreshes = new Map<string, number>();
-
-  /** Invalidates one entry (an object's or a listing's): every fill that began before stores nothing. */
-  async forget(key: string, id: string): Promise<void> {
+  /** Invalidates one entry: every fill of it that began before stores nothing. */
+  async #forget(key: string, id: string): Promise<void> {
     this.#invalidations++;
     await this.#invalidateId(key, id);
   }
+
+  /** The latest refresh begun of each entry id still in flight (see {@link refreshing}). */
+  readonly #refreshes = new Map<string, number>();
 
   #startFill(key: string, id: string, cached: CacheEntry | undefined): Promise<CacheEntry> {
     const invalidations = this.#invalidations;

@@ -44,16 +44,7 @@ export async function cachedListing(
 ): Promise<ListedObject[]> {
   const id = await entries.listingId(key);
   if (id === undefined) return list();
-  if (refresh) {
-    // The listing is invalidated first: no listing that began earlier stores after this one.
-    const mine = entries.beginRefresh(id);
-    await entries.forget(key, id);
-    try {
-      return await listAndKeep(entries, key, id, list);
-    } finally {
-      await entries.endRefresh(key, id, mine);
-    }
-  }
+  if (refresh) return entries.refreshing(key, id, () => listAndKeep(entries, key, id, list));
   const cached = await entries.stored(key, id);
   const served = cached && entries.isFresh(cached.record) ? decodeListing(cached.data) : undefined;
   if (served) {
