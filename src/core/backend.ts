@@ -300,7 +300,7 @@ export async function listVariantsOf(
 }
 
 /** The listing prefix of a folder key: `dir` and `dir/` both mean `dir/`; `""` is the root. */
-function folderPrefix(key: string): string {
+export function folderPrefix(key: string): string {
   return key === "" || key.endsWith("/") ? key : `${key}/`;
 }
 

@@ -1,8 +1,8 @@
 /**
  * AutoPath: pathlib's habits over every backend. The arithmetic is pure and synchronous (`pure.ts`);
- * each I/O method is one line that hands the path's location to `io.ts`, `folders.ts` or
- * `transfers.ts` and `copy.ts`, which load on the first I/O call: a store that never uses `store.path()` for I/O
- * does not ship them.
+ * each I/O method is one line that hands the path's location to `io.ts`, `folders.ts`,
+ * `transfers.ts` or `copy.ts`, which load on the first I/O call: a store that never uses
+ * `store.path()` for I/O does not ship them.
  */
 import type { Progress } from "../backend.js";
 import { InvalidKeyError } from "../errors.js";

@@ -3,7 +3,7 @@
  * service's own copy) or across backends (streamed through the client). Paths are told apart by the
  * storage they reach, not by the store they came through, so nothing is moved onto itself.
  */
-import type { Backend, ObjectMeta } from "../backend.js";
+import { type Backend, folderPrefix, type ObjectMeta } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
@@ -35,8 +35,8 @@ export async function copyTo(
     }
     if (!(await io.isDir(path, signalOnly(options))))
       throw new KeyNotFoundError(`${action}: not found: ${from.uri}`, { key: from.storeKey, uri: from.uri });
-    const prefix = from.target.key === "" ? "" : `${from.target.key}/`;
-    const base = to.target.key === "" ? "" : `${to.target.key}/`;
+    const prefix = folderPrefix(from.target.key);
+    const base = folderPrefix(to.target.key);
     const fromFolder = named(from.target.backend.uri(prefix));
     const toFolder = named(to.target.backend.uri(base));
     // A folder into its own subfolder: a move would delete its own copy; a copy leaves out what lies
@@ -90,7 +90,7 @@ async function copyFile(
   const src = from.target.backend;
   const dst = to.target.backend;
   if (same && named(src.uri(fromKey)) === named(dst.uri(toKey))) return;
-  const signal = options.signal ? { signal: options.signal } : {};
+  const signal = signalOnly(options);
   let written: ObjectMeta;
   if (src === dst && remove && src.rename) written = await src.rename(fromKey, toKey, keepFolders(signal));
   else if (src === dst) written = await src.copy(fromKey, toKey, signal);
@@ -118,7 +118,8 @@ async function copyFile(
  * Their `cacheIdentity` names the service (endpoint, region, addressing style), the scheme it is
  * registered under and the account that signs; neither of the last two changes which object a
  * name reaches (`minio://b/x` and `s3://b/x` at one endpoint are one object), so both are left out.
- * Backends without an identity (disk, memory, OPFS) are one storage per scheme.
+ * Backends whose URIs name their objects (disk, OPFS, a named memory space) have an empty identity
+ * (or none) and are one storage per scheme; a private memory space names itself.
  */
 async function sameStorage(a: Backend, b: Backend): Promise<boolean> {
   if (a === b) return true;

@@ -2,7 +2,14 @@
  * AutoPath's folder operations: listing children and globs, and making and removing folders (real
  * ones on disk, prefixes on object stores, where `mkdir` writes nothing).
  */
-import { type DeleteOptions, deletePrefix, isCommonPrefix, listObjects } from "../backend.js";
+import {
+  type DeleteOptions,
+  deletePrefix,
+  type FolderOps,
+  folderPrefix,
+  isCommonPrefix,
+  listObjects,
+} from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import {
   AlreadyExistsError,
@@ -24,8 +31,6 @@ import {
   notAFile,
   typed,
 } from "./io.js";
-
-export const folderPrefix = (key: string) => (key === "" ? "" : `${key}/`);
 
 /**
  * A delete's options for AutoPath: the folders it empties stay, as pathlib's `unlink` leaves them
@@ -162,13 +167,17 @@ export const deleteTree = (path: AutoPath, o: PathCallOptions = {}) =>
  */
 export async function removeEmptyFolders(at: Located, o: PathCallOptions, keepFilled = true): Promise<void> {
   const folders = at.target.backend.folders;
-  if (!folders || !(await folders.isFolder(at.target.key, o))) return;
+  if (folders && (await folders.isFolder(at.target.key, o))) await removeTree(at, folders, o, keepFilled);
+}
+
+/** {@link removeEmptyFolders} below a folder known to exist: its sub-folders come from its listing. */
+async function removeTree(at: Located, folders: FolderOps, o: PathCallOptions, keepFilled: boolean) {
   const subfolders: string[] = [];
   for await (const entry of at.target.backend.list(folderPrefix(at.target.key), { ...o, delimiter: true })) {
     if (isCommonPrefix(entry)) subfolders.push(entry.prefix.replace(/\/$/, ""));
   }
   for (const sub of subfolders) {
-    await removeEmptyFolders({ ...at, target: { ...at.target, key: sub } }, o, keepFilled);
+    await removeTree({ ...at, target: { ...at.target, key: sub } }, folders, o, keepFilled);
   }
   if (at.target.key === "") return;
   await folders.removeFolder(at.target.key, o).catch((err: unknown) => {

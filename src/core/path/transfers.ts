@@ -3,7 +3,7 @@
  * and streams); `copy.ts` holds copies and moves. Bodies stream (nothing holds a whole file);
  * progress is counted on the bytes as they pass, at least every 1 MiB or 250 ms and once at the end.
  */
-import { isCommonPrefix, type ListedObject, type ObjectMeta } from "../backend.js";
+import { folderPrefix, isCommonPrefix, type ListedObject, type ObjectMeta } from "../backend.js";
 import { checkCallOptions } from "../call-options.js";
 import { InvalidKeyError, IsADirectoryError, KeyNotFoundError, throwIfAborted } from "../errors.js";
 import type { AutoPath, PathTransferOptions } from "./autopath.js";
@@ -121,9 +121,7 @@ export async function downloadTo(
     throwIfAborted(options.signal);
     const at = locate(path);
     if (typeof target !== "string") {
-      await readInto(at, options, (body) =>
-        body.pipeTo(target, options.signal ? { signal: options.signal } : {}),
-      );
+      await readInto(at, options, (body) => body.pipeTo(target, signalOnly(options)));
       return;
     }
     const files = localFiles();
@@ -136,8 +134,9 @@ export async function downloadTo(
       // A folder downloads its tree into the local folder, as one transfer (see uploadFrom).
       const tree = await filesUnder(at, options);
       const progress = new TreeProgress(sumOf(tree), options.onProgress);
+      const prefix = folderPrefix(at.target.key);
       for (const { key } of tree) {
-        const rel = key.slice(at.target.key === "" ? 0 : at.target.key.length + 1);
+        const rel = key.slice(prefix.length);
         const file = files.join(target, ...rel.split("/"));
         await downloadTo(path.joinpath(rel), file, progress.file(options));
       }
@@ -147,9 +146,7 @@ export async function downloadTo(
     // Into a folder: one that exists, or one a trailing separator names (made if missing).
     const intoFolder = kind?.type === "folder" || target.endsWith("/") || target.endsWith("\\");
     const file = intoFolder ? files.join(target, path.name) : target;
-    await readInto(at, options, (body) =>
-      files.write(file, body, options.signal ? { signal: options.signal } : {}),
-    );
+    await readInto(at, options, (body) => files.write(file, body, signalOnly(options)));
   } catch (err) {
     throw typed(err, "downloadTo", path, options.signal);
   }
@@ -161,10 +158,7 @@ async function readInto(
   sink: (body: ReadableStream<Uint8Array>) => Promise<void>,
 ): Promise<void> {
   if (at.target.key === "") throw new IsADirectoryError(`read ${at.uri}: it is a folder`, { uri: at.uri });
-  const result = await at.target.backend.read(
-    at.target.key,
-    options.signal ? { signal: options.signal } : {},
-  );
+  const result = await at.target.backend.read(at.target.key, signalOnly(options));
   const meter = new ProgressMeter(result.meta.size >= 0 ? result.meta.size : undefined, options.onProgress);
   await sink(metered(result.stream(), meter, options.signal));
   throwIfAborted(options.signal);
@@ -179,7 +173,7 @@ export async function filesUnder(at: Located, options: PathTransferOptions): Pro
   const files: ListedObject[] = [];
   const { backend, key } = at.target;
   const call = signalOnly(options);
-  for await (const entry of backend.list(key === "" ? "" : `${key}/`, { delimiter: false, ...call })) {
+  for await (const entry of backend.list(folderPrefix(key), { delimiter: false, ...call })) {
     if (isCommonPrefix(entry) || entry.key.endsWith("/")) continue;
     if (entry.size === undefined && options.onProgress) {
       files.push({ key: entry.key, size: (await backend.head(entry.key, call)).size });
