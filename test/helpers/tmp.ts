@@ -9,3 +9,13 @@ export async function tempDir(
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
+
+/** Runs `job` in a fresh temporary folder, removed afterwards whatever happened. */
+export async function inTempDir<T>(prefix: string, job: (path: string) => Promise<T>): Promise<T> {
+  const dir = await tempDir(prefix);
+  try {
+    return await job(dir.path);
+  } finally {
+    await dir.remove();
+  }
+}

@@ -2,6 +2,8 @@
  * AutoPath edges: the memory scheme, `dir/` marker objects that other tools write on S3, a bucket's
  * root as a folder, and bad input that must fail before anything is written.
  */
+import { mkdir as makeDir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,6 +16,7 @@ import {
   S3Options,
 } from "../../src/node/index.js";
 import { rawS3Client, type S3Server, startS3Server } from "../helpers/s3-server.js";
+import { inTempDir } from "../helpers/tmp.js";
 
 let server: S3Server;
 const stores: AutoStore[] = [];
@@ -176,11 +179,7 @@ describe("AutoPath options and default stores", () => {
 
 describe("AutoPath folders on disk stay inside the root", () => {
   it("says a missing disk folder is missing when rmdir finds none, not that a parent is", async () => {
-    const { mkdtemp, rm } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const base = await mkdtemp(join(tmpdir(), "autopath-rmdir-"));
-    try {
+    await inTempDir("autopath-rmdir-", async (base) => {
       const store = new AutoStore(base);
       stores.push(store);
       const err = await store
@@ -192,17 +191,11 @@ describe("AutoPath folders on disk stay inside the root", () => {
         );
       expect(err).toMatchObject({ code: "KEY_NOT_FOUND", key: "never-made" });
       expect((err as Error).message).not.toMatch(/parent/);
-    } finally {
-      await rm(base, { recursive: true, force: true });
-    }
+    });
   });
 
   it("refuses mkdir, rmdir and isDir through a symbolic link that leads out", async () => {
-    const { mkdtemp, mkdir: makeDir, readdir, rm, symlink } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const base = await mkdtemp(join(tmpdir(), "autopath-link-"));
-    try {
+    await inTempDir("autopath-link-", async (base) => {
       await makeDir(join(base, "root"));
       await makeDir(join(base, "outside"));
       await symlink(join(base, "outside"), join(base, "root", "link"));
@@ -213,19 +206,13 @@ describe("AutoPath folders on disk stay inside the root", () => {
       });
       await expect(store.path("link").rmdir()).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
       expect(await readdir(join(base, "outside"))).toEqual([]);
-    } finally {
-      await rm(base, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("folders on disk are the user's: AutoPath leaves the ones it empties", () => {
   it("unlink, delete and moveTo keep the folders they empty; the store's delete removes the ones it made", async () => {
-    const { mkdtemp, mkdir: makeDir, readdir, rm } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const base = await mkdtemp(join(tmpdir(), "autopath-keep-"));
-    try {
+    await inTempDir("autopath-keep-", async (base) => {
       const store = new AutoStore(base);
       stores.push(store);
       // unlink: the folder made with mkdir, and its parent, stay.
@@ -255,19 +242,13 @@ describe("folders on disk are the user's: AutoPath leaves the ones it empties", 
       await store.set("kv/a/b.json", { b: 1 });
       await store.delete("kv/a/b.json");
       expect(await readdir(base)).not.toContain("kv");
-    } finally {
-      await rm(base, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("downloads to local paths", () => {
   it("puts the file into a folder a trailing slash names, made if missing; a file in the way is NotADirectoryError", async () => {
-    const { mkdtemp, readdir, readFile, rm, writeFile } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const base = await mkdtemp(join(tmpdir(), "autopath-down-"));
-    try {
+    await inTempDir("autopath-down-", async (base) => {
       const p = new AutoPath("memory://autopath-edges/down/report.txt");
       await p.writeText("r");
       await p.downloadTo(`${join(base, "made", "later")}/`);
@@ -279,9 +260,7 @@ describe("downloads to local paths", () => {
       );
       expect(err).toMatchObject({ code: "NOT_A_DIRECTORY", key: join(base, "plain", "inside.txt") });
       expect((await readdir(base)).sort()).toEqual(["made", "plain"]);
-    } finally {
-      await rm(base, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -319,11 +298,7 @@ describe("folders moved or copied onto or into themselves", () => {
   async function onEveryBackend(
     job: (store: AutoStore, at: (root: string) => AutoStore) => Promise<void>,
   ): Promise<void> {
-    const { mkdtemp, rm } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const base = await mkdtemp(join(tmpdir(), "autopath-self-"));
-    try {
+    await inTempDir("autopath-self-", async (base) => {
       for (const root of [
         base,
         `memory://autopath-self-${Math.random().toString(36).slice(2)}`,
@@ -344,9 +319,7 @@ describe("folders moved or copied onto or into themselves", () => {
         };
         await job(store, at);
       }
-    } finally {
-      await rm(base, { recursive: true, force: true });
-    }
+    });
   }
 
   it("keeps a folder moved or copied onto itself", async () => {
